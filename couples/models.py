@@ -1,0 +1,167 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    HURT = "hurt", "I was hurt"
+    BROKE_TRUST = "broke_trust", "I broke the trust"
+    MUTUAL = "mutual", "It's mutual / complicated"
+
+
+class Couple(models.Model):
+    """The shared space of two partners. It ends when a partner leaves; it is never reused, so a
+    later partner can never see what an earlier one shared."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["ended_at"])]
+
+    def __str__(self) -> str:
+        return f"Couple {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class PartnershipQuerySet(models.QuerySet["Partnership"]):
+    def active(self) -> "PartnershipQuerySet":
+        return self.filter(left_at__isnull=True)
+
+
+class Partnership(models.Model):
+    """A user's place in a couple. `seat` is 1 or 2 and unique among the active partners of a
+    couple, so the database itself refuses a third partner."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="partnerships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnerships"
+    )
+    seat = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(seat__in=[1, 2]), name="partnership_seat_1_or_2"),
+            models.CheckConstraint(
+                condition=Q(role__in=[choice.value for choice in Role]),
+                name="partnership_role_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["couple", "seat"],
+                condition=Q(left_at__isnull=True),
+                name="partnership_two_seats_per_couple",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(left_at__isnull=True),
+                name="partnership_one_active_couple_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.couple} ({self.get_role_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.left_at is None
+
+    def change_role(self, role: str) -> None:
+        self.role = Role(role)
+        self.save(update_fields=["role"])
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    ACCEPTED = "accepted", "Accepted"
+    CANCELLED = "cancelled", "Cancelled"
+    REPLACED = "replaced", "Replaced by a newer link"
+
+
+class Invitation(models.Model):
+    """An emailed link that lets one person join a couple as its second partner.
+
+    Only the SHA-256 of the token is stored. The token is minted when the email is sent (see
+    `issue_token`), so the plain link exists nowhere but in that email."""
+
+    Status = InvitationStatus
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    email = models.EmailField("partner's email address")
+    message = models.TextField("a personal note (optional)", max_length=1000, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations_accepted",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[choice.value for choice in InvitationStatus]),
+                name="invitation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="accepted") | Q(accepted_by__isnull=True),
+                name="invitation_accepted_by_only_when_accepted",
+            ),
+        ]
+        indexes = [models.Index(fields=["couple", "status"])]
+
+    def __str__(self) -> str:
+        return f"Invitation to couple {self.couple_id} ({self.status})"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.expires_at is None:
+            self.expires_at = self.created_at + timedelta(days=settings.COUPLE_INVITATION_DAYS)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING and not self.is_expired
+
+    def issue_token(self) -> str:
+        """Mint a fresh 32-byte token, keep only its hash, and return the token for the email."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.sent_at = timezone.now()
+        self.save(update_fields=["token_hash", "sent_at"])
+        return token
+
+    def close(self, status: InvitationStatus) -> None:
+        self.status = status
+        self.closed_at = timezone.now()
+        self.save(update_fields=["status", "closed_at"])

@@ -1,0 +1,200 @@
+"""Workflows that change couples: starting one, inviting and accepting a partner, leaving.
+
+Each runs in one transaction and locks the couple row it changes, so two people acting at the same
+moment are served one after the other; the unique constraints on Partnership are the last line of
+defence. Emails go out through tasks once the transaction has committed.
+"""
+
+import enum
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from couples import tasks
+from couples.models import Couple, Invitation, Partnership, Role, hash_token
+from couples.selectors import get_partnership, has_verified_email
+from trustapp.accounts.models import User
+
+
+class CoupleError(Exception):
+    """A rule stopped the action; the message is written for the person who tried it."""
+
+
+class AlreadyInCouple(CoupleError):
+    pass
+
+
+def start_couple(*, user: User, role: Role | str) -> Partnership:
+    try:
+        with transaction.atomic():
+            if get_partnership(user) is not None:
+                raise AlreadyInCouple("You already have a shared space.")
+            couple = Couple.objects.create()
+            return Partnership.objects.create(couple=couple, user=user, seat=1, role=Role(role))
+    except IntegrityError:
+        raise AlreadyInCouple("You already have a shared space.") from None
+
+
+def _lock_active_couple(partnership: Partnership) -> Couple:
+    couple = Couple.objects.select_for_update().get(pk=partnership.couple_id)
+    if couple.ended_at is not None:
+        raise CoupleError("This space has ended.")
+    return couple
+
+
+def invite_partner(*, partnership: Partnership, email: str, message: str = "") -> Invitation:
+    inviter = partnership.user
+    with transaction.atomic():
+        couple = _lock_active_couple(partnership)
+        if couple.partnerships.active().count() >= 2:
+            raise CoupleError("Your partner has already joined your space.")
+        if has_verified_email(inviter, email) or inviter.email.lower() == email.lower():
+            raise CoupleError("That is your own address. Enter your partner's email address.")
+        # One link at a time: inviting (perhaps a corrected address) retires earlier links.
+        for earlier in couple.invitations.select_for_update().filter(
+            status=Invitation.Status.PENDING
+        ):
+            earlier.close(Invitation.Status.CANCELLED)
+        invitation = Invitation.objects.create(
+            couple=couple, invited_by=inviter, email=email, message=message
+        )
+        transaction.on_commit(partial(tasks.send_partner_invitation.enqueue, invitation.pk))
+    return invitation
+
+
+def resend_invitation(*, invitation: Invitation) -> Invitation:
+    """Send a new link (with a fresh seven days); the old link stops working at once."""
+    with transaction.atomic():
+        Couple.objects.select_for_update().get(pk=invitation.couple_id)
+        old = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if old.status != Invitation.Status.PENDING:
+            raise CoupleError("This invitation is no longer waiting, so it cannot be sent again.")
+        old.close(Invitation.Status.REPLACED)
+        new = Invitation.objects.create(
+            couple_id=old.couple_id, invited_by=old.invited_by, email=old.email, message=old.message
+        )
+        transaction.on_commit(partial(tasks.send_partner_invitation.enqueue, new.pk))
+    return new
+
+
+def cancel_invitation(*, invitation: Invitation) -> None:
+    with transaction.atomic():
+        Couple.objects.select_for_update().get(pk=invitation.couple_id)
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.status != Invitation.Status.PENDING:
+            raise CoupleError("This invitation is no longer waiting.")
+        locked.close(Invitation.Status.CANCELLED)
+
+
+class InvitationProblem(enum.StrEnum):
+    """Why an invitation link cannot be accepted by this person right now."""
+
+    NOT_FOUND = "not_found"
+    EXPIRED = "expired"
+    USED = "used"
+    CANCELLED = "cancelled"
+    REPLACED = "replaced"
+    SPACE_ENDED = "space_ended"
+    SPACE_FULL = "space_full"
+    OWN = "own"
+    ALREADY_JOINED = "already_joined"
+    IN_ANOTHER_COUPLE = "in_another_couple"
+    WRONG_ACCOUNT = "wrong_account"
+
+
+class InvitationRefused(CoupleError):
+    def __init__(self, problem: InvitationProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+def find_invitation(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("couple", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def invitation_problem(invitation: Invitation | None, user: User) -> InvitationProblem | None:
+    """The first reason, if any, that `user` cannot accept `invitation`. Anonymous visitors are
+    only checked against the invitation itself."""
+    if invitation is None:
+        return InvitationProblem.NOT_FOUND
+    if invitation.status == Invitation.Status.ACCEPTED:
+        if user.is_authenticated and invitation.accepted_by_id == user.pk:
+            return InvitationProblem.ALREADY_JOINED
+        return InvitationProblem.USED
+    if invitation.status == Invitation.Status.CANCELLED:
+        return InvitationProblem.CANCELLED
+    if invitation.status == Invitation.Status.REPLACED:
+        return InvitationProblem.REPLACED
+    if invitation.couple.ended_at is not None:
+        return InvitationProblem.SPACE_ENDED
+    if invitation.is_expired:
+        return InvitationProblem.EXPIRED
+    if not user.is_authenticated:
+        return None
+    partnership = get_partnership(user)
+    if partnership is not None:
+        if partnership.couple_id == invitation.couple_id:
+            return InvitationProblem.OWN
+        return InvitationProblem.IN_ANOTHER_COUPLE
+    if not has_verified_email(user, invitation.email):
+        return InvitationProblem.WRONG_ACCOUNT
+    return None
+
+
+def accept_invitation(*, token: str, user: User, role: Role | str) -> Partnership:
+    found = find_invitation(token)
+    if found is None:
+        raise InvitationRefused(InvitationProblem.NOT_FOUND)
+    try:
+        with transaction.atomic():
+            # Always the couple first, then its invitations: every workflow takes the locks in
+            # this order, so two of them can wait for each other but never deadlock.
+            couple = Couple.objects.select_for_update().get(pk=found.couple_id)
+            invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+            invitation.couple = couple
+            problem = invitation_problem(invitation, user)
+            if problem is not None:
+                raise InvitationRefused(problem)
+            taken = set(couple.partnerships.active().values_list("seat", flat=True))
+            free = [seat for seat in (1, 2) if seat not in taken]
+            if not free:
+                raise InvitationRefused(InvitationProblem.SPACE_FULL)
+            partnership = Partnership.objects.create(
+                couple=couple, user=user, seat=free[0], role=Role(role)
+            )
+            invitation.status = Invitation.Status.ACCEPTED
+            invitation.accepted_by = user
+            invitation.closed_at = timezone.now()
+            invitation.save(update_fields=["status", "accepted_by", "closed_at"])
+            for other in couple.invitations.select_for_update().filter(
+                status=Invitation.Status.PENDING
+            ):
+                other.close(Invitation.Status.CANCELLED)
+            transaction.on_commit(partial(tasks.send_partner_joined.enqueue, partnership.pk))
+            return partnership
+    except IntegrityError:
+        # The constraints caught a race the locks did not: this user joined another couple, or
+        # the couple filled up, in a concurrent request.
+        if get_partnership(user) is not None:
+            raise InvitationRefused(InvitationProblem.IN_ANOTHER_COUPLE) from None
+        raise InvitationRefused(InvitationProblem.SPACE_FULL) from None
+
+
+def leave_couple(*, partnership: Partnership) -> None:
+    """End the shared space for both partners. What each wrote privately stays theirs."""
+    with transaction.atomic():
+        couple = _lock_active_couple(partnership)
+        now = timezone.now()
+        couple.ended_at = now
+        couple.save(update_fields=["ended_at"])
+        couple.partnerships.active().update(left_at=now)
+        for invitation in couple.invitations.filter(status=Invitation.Status.PENDING):
+            invitation.close(Invitation.Status.CANCELLED)
+        transaction.on_commit(
+            partial(tasks.send_partner_left.enqueue, couple.pk, partnership.user_id)
+        )

@@ -1,0 +1,34 @@
+from django.tasks import task
+
+from couples import emails
+from couples.models import Couple, Invitation, Partnership
+from trustapp.accounts.models import User
+
+
+@task()
+def send_partner_invitation(invitation_id: int) -> None:
+    invitation = Invitation.objects.select_related("invited_by").get(pk=invitation_id)
+    if invitation.status != Invitation.Status.PENDING:
+        # Cancelled or replaced before the worker got to it: a dead link is not worth sending.
+        return
+    emails.partner_invitation(invitation, token=invitation.issue_token())
+
+
+@task()
+def send_partner_joined(partnership_id: int) -> None:
+    joined = Partnership.objects.select_related("user", "couple").get(pk=partnership_id)
+    for other in (
+        Partnership.objects.active()
+        .select_related("user")
+        .filter(couple=joined.couple)
+        .exclude(pk=joined.pk)
+    ):
+        emails.partner_joined(to=other.user, joined=joined)
+
+
+@task()
+def send_partner_left(couple_id: int, leaver_id: int) -> None:
+    couple = Couple.objects.get(pk=couple_id)
+    leaver = User.objects.get(pk=leaver_id)
+    for partnership in couple.partnerships.select_related("user").exclude(user=leaver):
+        emails.partner_left(to=partnership.user, leaver=leaver)

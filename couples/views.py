@@ -1,0 +1,202 @@
+import contextlib
+
+from allauth.account.decorators import verified_email_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from couples import services
+from couples.forms import InviteForm, RoleForm
+from couples.selectors import (
+    get_couple_panel,
+    get_invitation_for,
+    get_partnership,
+    get_partnership_or_404,
+)
+from couples.services import InvitationProblem
+from trustapp.accounts.adapter import PENDING_INVITATION_SESSION_KEY
+
+
+def _redirect(request: HttpRequest, to: str) -> HttpResponse:
+    """Redirect after a successful action; under HTMX the browser itself must navigate."""
+    if request.htmx:
+        return HttpResponseClientRedirect(resolve_url(to))
+    return redirect(to)
+
+
+@require_http_methods(["GET", "POST"])
+@verified_email_required
+def couple_start(request: HttpRequest) -> HttpResponse:
+    if get_partnership(request.user) is not None:
+        return redirect("home")
+    form = RoleForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with contextlib.suppress(services.AlreadyInCouple):
+            services.start_couple(user=request.user, role=form.cleaned_data["role"])
+        messages.success(request, "Your space is ready. When you feel ready, invite your partner.")
+        return _redirect(request, "home")
+    template = "couples/start.html#start-form" if request.htmx else "couples/start.html"
+    return render(request, template, {"form": form})
+
+
+@require_POST
+@verified_email_required
+def couple_role(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        partnership.change_role(form.cleaned_data["role"])
+        messages.success(request, "Your role is updated.")
+        return _redirect(request, "home")
+    messages.error(request, "Choose the description that fits you best.")
+    return _redirect(request, "home")
+
+
+@require_http_methods(["GET", "POST"])
+@verified_email_required
+def partner_invite(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    panel = get_couple_panel(partnership)
+    if panel.is_linked:
+        messages.info(request, "Your partner has already joined your space.")
+        return _redirect(request, "home")
+    form = InviteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invite_partner(
+                partnership=partnership,
+                email=form.cleaned_data["email"],
+                message=form.cleaned_data["message"],
+            )
+        except services.CoupleError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(request, f"We sent your invitation to {form.cleaned_data['email']}.")
+            return _redirect(request, "home")
+    template = "couples/invite.html#invite-form" if request.htmx else "couples/invite.html"
+    return render(request, template, {"form": form, "panel": panel})
+
+
+@require_GET
+@verified_email_required
+def couple_panel(request: HttpRequest) -> HttpResponse:
+    """Polled by the inviter's page while the invitation waits. Answers 204 (nothing to swap)
+    until something changes, so the buttons under a keyboard user's focus stay put."""
+    panel = get_couple_panel(get_partnership_or_404(request.user))
+    waiting_on = request.GET.get("waiting_on")
+    if (
+        waiting_on
+        and panel.is_waiting_for_partner
+        and panel.invitation is not None
+        and str(panel.invitation.pk) == waiting_on
+    ):
+        return HttpResponse(status=204)
+    return render(request, "couples/panel.html", {"panel": panel})
+
+
+@require_POST
+@verified_email_required
+def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_invitation_for(request.user, invitation_id)
+    try:
+        new = services.resend_invitation(invitation=invitation)
+    except services.CoupleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"We sent a new link to {new.email}. The earlier link no longer works."
+        )
+    return _redirect(request, "home")
+
+
+@require_POST
+@verified_email_required
+def invitation_cancel(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = get_invitation_for(request.user, invitation_id)
+    try:
+        services.cancel_invitation(invitation=invitation)
+    except services.CoupleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The invitation is cancelled. Its link no longer works.")
+    return _redirect(request, "home")
+
+
+@require_http_methods(["GET", "POST"])
+@verified_email_required
+def couple_leave(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    if request.method == "POST":
+        services.leave_couple(partnership=partnership)
+        messages.success(
+            request,
+            "You have left the shared space. Your private reflections are still yours.",
+        )
+        return _redirect(request, "home")
+    return render(request, "couples/leave.html", {"panel": get_couple_panel(partnership)})
+
+
+# Problems that mean the link itself is dead, whoever opens it.
+_GONE = {
+    InvitationProblem.EXPIRED,
+    InvitationProblem.USED,
+    InvitationProblem.CANCELLED,
+    InvitationProblem.REPLACED,
+    InvitationProblem.SPACE_ENDED,
+}
+
+
+def _invitation_page(
+    request: HttpRequest, token: str, *, form: RoleForm, problem: InvitationProblem | None
+) -> HttpResponse:
+    invitation = services.find_invitation(token)
+    if problem == InvitationProblem.NOT_FOUND:
+        status = 404
+    elif problem in _GONE:
+        status = 410
+    elif problem is not None and request.method == "POST":
+        status = 409
+    else:
+        status = 200
+    response = render(
+        request,
+        "couples/invitation.html",
+        {"invitation": invitation, "problem": problem, "form": form, "token": token},
+        status=status,
+    )
+    # The token is in this page's address: never send it on to another site.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Opening the link never changes anything; accepting is a POST."""
+    found = services.find_invitation(token)
+    problem = services.invitation_problem(found, request.user)
+    if problem is None and not request.user.is_authenticated:
+        # Bring them back here after they sign up (and verify) or log in in this browser.
+        request.session[PENDING_INVITATION_SESSION_KEY] = request.path
+    return _invitation_page(request, token, form=RoleForm(), problem=problem)
+
+
+@require_POST
+@login_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        problem = services.invitation_problem(services.find_invitation(token), request.user)
+        return _invitation_page(request, token, form=form, problem=problem)
+    try:
+        partnership = services.accept_invitation(
+            token=token, user=request.user, role=form.cleaned_data["role"]
+        )
+    except services.InvitationRefused as refused:
+        return _invitation_page(request, token, form=form, problem=refused.problem)
+    request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    inviter = partnership.couple.invitations.get(accepted_by=request.user).invited_by
+    messages.success(request, f"You have joined {inviter.display_name} in your shared space.")
+    return redirect("home")

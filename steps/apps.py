@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StepsConfig(AppConfig):
+    name = "steps"
+    verbose_name = "Steps"

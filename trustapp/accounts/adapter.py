@@ -1,0 +1,41 @@
+from urllib.parse import quote
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+from django.urls import reverse
+
+from trustapp.emails import absolute_url
+
+PENDING_INVITATION_SESSION_KEY = "pending_invitation_path"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Brings someone who opened a partner invitation straight back to it after they sign in,
+    including after signing up and verifying their email in the same browser."""
+
+    def _pending_invitation(self, request: HttpRequest) -> str | None:
+        path = request.session.get(PENDING_INVITATION_SESSION_KEY)
+        # Only our own invitation paths are ever stored, but never redirect anywhere else.
+        if isinstance(path, str) and path.startswith("/invitation/"):
+            return path
+        return None
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        return self._pending_invitation(request) or super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        return self._pending_invitation(request) or super().get_signup_redirect_url(request)
+
+    def get_email_verification_redirect_url(self, email_address) -> str:  # type: ignore[no-untyped-def]
+        request = self.request
+        return self._pending_invitation(request) or super().get_email_verification_redirect_url(
+            email_address
+        )
+
+    # Links in emails are built from SITE_URL, never from the Host header of whoever triggered them.
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:  # type: ignore[no-untyped-def]
+        return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return absolute_url(path.replace("UID-KEY", quote(key)))

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from trustapp import views
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("help/", views.help_now, name="help"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("couples.urls")),
+    path("", include("steps.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "trustapp.views.bad_request"
+handler403 = "trustapp.views.permission_denied"
+handler404 = "trustapp.views.page_not_found"
+handler500 = "trustapp.views.server_error"
