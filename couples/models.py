@@ -78,6 +78,15 @@ class Partnership(models.Model):
     def is_active(self) -> bool:
         return self.left_at is None
 
+    @property
+    def role_seen_by_partner(self) -> str:
+        """The role in the third person, as the other partner reads it."""
+        return {
+            Role.HURT: "was hurt",
+            Role.BROKE_TRUST: "broke the trust",
+            Role.MUTUAL: "sees it as mutual / complicated",
+        }[Role(self.role)]
+
     def change_role(self, role: str) -> None:
         self.role = Role(role)
         self.save(update_fields=["role"])

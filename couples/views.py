@@ -167,8 +167,9 @@ def _invitation_page(
         {"invitation": invitation, "problem": problem, "form": form, "token": token},
         status=status,
     )
-    # The token is in this page's address: never send it on to another site.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The token is in this page's address: never send it on to another site. ("no-referrer" would
+    # also make browsers send `Origin: null` with the accept form, which CSRF protection refuses.)
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

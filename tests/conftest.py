@@ -18,14 +18,7 @@ PASSWORD = "a calm walk by the river 42"
 @pytest.fixture(autouse=True)
 def _test_settings(settings):  # type: ignore[no-untyped-def]
     settings.SITE_URL = "https://trustapp.test"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     settings.SECURE_SSL_REDIRECT = False
-    # Serve static files from the source folders, as `make run` does: no collectstatic in tests.
-    settings.WHITENOISE_AUTOREFRESH = True
-    settings.WHITENOISE_USE_FINDERS = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -141,12 +141,17 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Development and tests serve static files straight from the source folders; production serves
+# the collected, compressed files with hashed names and long cache headers.
+STATIC_FROM_SOURCE = DEBUG or envbool("DJANGO_STATIC_FROM_SOURCE")
+WHITENOISE_USE_FINDERS = STATIC_FROM_SOURCE
+WHITENOISE_AUTOREFRESH = STATIC_FROM_SOURCE
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or envbool("DJANGO_PLAIN_STATIC")
+            if STATIC_FROM_SOURCE
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },

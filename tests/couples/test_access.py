@@ -215,7 +215,7 @@ def test_invitation_page_access(request, linked, casey_invitation, role, heading
     assert heading in response.content
     # The personal note is only for the invited account, which none of these is.
     assert b"Casey&#x27;s private note" not in response.content
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize(

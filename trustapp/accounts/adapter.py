@@ -1,12 +1,23 @@
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
 from trustapp.emails import absolute_url
 
 PENDING_INVITATION_SESSION_KEY = "pending_invitation_path"
+
+
+class SiteFromSettings:
+    """What allauth's email templates call `current_site`, named by us, not by the Host header."""
+
+    name = "TrustApp"
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(settings.SITE_URL).netloc
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -31,6 +42,18 @@ class AccountAdapter(DefaultAccountAdapter):
         return self._pending_invitation(request) or super().get_email_verification_redirect_url(
             email_address
         )
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        # allauth names the site and builds some links from the request's Host header; ours come
+        # from SITE_URL. (The reset-key email's own `password_reset_url` is the key link: keep it.)
+        context = {"current_site": SiteFromSettings(), **context}
+        if template_prefix in {
+            "account/email/account_already_exists",
+            "account/email/unknown_account",
+        }:
+            context["signup_url"] = absolute_url(reverse("account_signup"))
+            context["password_reset_url"] = absolute_url(reverse("account_reset_password"))
+        super().send_mail(template_prefix, email, context)
 
     # Links in emails are built from SITE_URL, never from the Host header of whoever triggered them.
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:  # type: ignore[no-untyped-def]

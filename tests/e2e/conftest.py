@@ -1,0 +1,96 @@
+"""Browser journeys: Python Playwright driving Debian's chromium against pytest-django's live
+server. Each person gets their own browser context (their own cookies), as on their own phone."""
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
+# plain synchronous code, so Django's async-safety guard must not mistake them for async ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail(
+            "Debian's chromium is not installed: `apt-get install chromium` (.ci/run does it)."
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(live_server, settings) -> str:  # type: ignore[no-untyped-def]
+    settings.SITE_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
+    return live_server.url
+
+
+class Person:
+    """One person's browser, with every console error and failed request recorded."""
+
+    def __init__(self, context: BrowserContext, name: str) -> None:
+        self.name = name
+        self.context = context
+        self.page: Page = context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def screenshot(self, label: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{label}-{self.name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def person(browser: Browser) -> Iterator[Callable[..., Person]]:
+    contexts: list[BrowserContext] = []
+
+    def make(name: str, *, width: int = 390, height: int = 844) -> Person:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return Person(context, name)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def link_in_last_email_to(address: str, pattern: str) -> str:
+    """The first link matching `pattern` in the newest email sent to `address`."""
+    for message in reversed(mail.outbox):
+        if address in message.to:
+            match = re.search(pattern, message.body)
+            assert match, f"no link like {pattern!r} in: {message.body}"
+            return match.group(0)
+    raise AssertionError(f"no email to {address}; outbox: {[m.to for m in mail.outbox]}")

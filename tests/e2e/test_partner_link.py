@@ -1,0 +1,79 @@
+"""Issue 2's journey: A signs up, verifies, starts the space and invites B; B opens the link,
+signs up, verifies and accepts; A's page shows B as joined without A reloading."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Person, link_in_last_email_to
+
+PASSWORD = "slow mornings and honest talks 7"
+
+
+def sign_up(person: Person, *, email: str, name: str) -> None:
+    page = person.page
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Your first name or nickname").fill(name)
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+
+
+def verify(person: Person, *, email: str, site: str) -> None:
+    link = link_in_last_email_to(email, rf"{site}/accounts/confirm-email/\S+/")
+    person.page.goto(link)
+    person.page.get_by_role("button", name="Confirm").click()
+
+
+def test_two_partners_link_through_an_emailed_invitation(site, person):
+    alex = person("alex", width=1280, height=900)
+    blake = person("blake")
+
+    # A signs up, verifies from the mail outbox, and starts the space.
+    alex.page.goto(site)
+    alex.page.get_by_role("link", name="Create your account").click()
+    sign_up(alex, email="alex@example.com", name="Alex")
+    verify(alex, email="alex@example.com", site=site)
+    expect(alex.page.get_by_role("heading", name="Start your shared space")).to_be_visible()
+    alex.page.get_by_label("I was hurt").check()
+    alex.page.get_by_role("button", name="Start our space").click()
+    expect(alex.page.get_by_role("heading", name="Our space", exact=True)).to_be_visible()
+
+    # A invites B with a personal note.
+    alex.page.get_by_role("link", name="Invite your partner").click()
+    alex.page.get_by_label("Partner's email address").fill("blake@example.com")
+    alex.page.get_by_label("A personal note (optional)").fill("I'd like us to try this together.")
+    alex.page.get_by_role("button", name="Send the invitation").click()
+    link_state = alex.page.get_by_test_id("link-state")
+    expect(link_state).to_contain_text("Invitation waiting")
+    expect(link_state).to_contain_text("blake@example.com")
+    alex.screenshot("space-waiting")
+    # A marker that a reload would wipe: proves the later update arrives without one.
+    alex.page.evaluate("window.__notReloaded = true")
+
+    # B opens the link while logged out, signs up, verifies and lands back on the invitation.
+    invitation_link = link_in_last_email_to("blake@example.com", rf"{site}/invitation/\S+/")
+    blake.page.goto(invitation_link)
+    expect(blake.page.get_by_role("heading", name="Alex invited you")).to_be_visible()
+    blake.page.get_by_role("link", name="Create an account").click()
+    sign_up(blake, email="blake@example.com", name="Blake")
+    verify(blake, email="blake@example.com", site=site)
+    expect(blake.page.get_by_role("heading", name="Alex invited you")).to_be_visible()
+    expect(blake.page.get_by_text("I'd like us to try this together.")).to_be_visible()
+    blake.screenshot("invitation")
+    blake.page.get_by_label("I broke the trust").check()
+    blake.page.get_by_role("button", name="Join Alex").click()
+    expect(blake.page.get_by_text("You have joined Alex in your shared space.")).to_be_visible()
+    expect(blake.page.get_by_test_id("partner")).to_contain_text("Alex")
+
+    # A's page switches to "joined" by itself.
+    expect(link_state.or_(alex.page.get_by_test_id("link-state"))).to_contain_text(
+        "Blake joined your space", timeout=10_000
+    )
+    expect(alex.page.get_by_test_id("partner")).to_contain_text("Blake")
+    assert alex.page.evaluate("window.__notReloaded") is True
+    alex.screenshot("space-joined")
+
+    # The inviter was told by email too, and nothing broke in either browser (CSP included).
+    link_in_last_email_to("alex@example.com", rf"{site}/space/")
+    assert alex.errors == []
+    assert blake.errors == []
