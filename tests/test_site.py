@@ -90,3 +90,12 @@ def test_admin_never_shows_an_invitation_token_hash_or_note(partner_a, admin_use
         assert token not in content
         assert invitation.token_hash not in content
         assert "only for Blake" not in content
+
+
+@pytest.mark.django_db
+def test_htmx_request_after_the_session_ended_sends_the_browser_to_log_in(client):
+    response = client.get(reverse("couple_panel"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("account_login"))
+    # Without HTMX it stays an ordinary redirect.
+    assert client.get(reverse("couple_panel")).status_code == 302

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "trustapp.middleware.NoStoreForSignedInMiddleware",
+    "trustapp.middleware.HtmxLoginRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "trustapp.urls"
