@@ -23,7 +23,7 @@ PYTHON := $(shell \
 	if command -v python3 >/dev/null 2>&1 && python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo python3; fi)
 endif
 
-.PHONY: help run test test-fast lint format install migrate check-python clean
+.PHONY: help run test lint format install dev-keys check-python clean
 
 help:
 	@echo "make run    - set up .venv, migrate SQLite and serve on http://127.0.0.1:$(PORT)"
@@ -50,12 +50,13 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 install: $(VENV)/.installed
 
-# A development-only secret and reflection key, made once and kept out of git.
-$(DEV_ENV): | $(VENV)/.installed
-	@echo "Generating development keys in $(DEV_ENV)"
-	@$(BIN)/python -c 'import secrets; print("DJANGO_SECRET_KEY=" + secrets.token_urlsafe(50))' > $@
+# Development-only keys, made once, kept out of git, and added when a newer version needs more.
+dev-keys: install
+	@touch $(DEV_ENV)
+	@grep -q '^DJANGO_SECRET_KEY=' $(DEV_ENV) || $(BIN)/python -c 'import secrets; print("DJANGO_SECRET_KEY=" + secrets.token_urlsafe(50))' >> $(DEV_ENV)
+	@grep -q '^FIELD_ENCRYPTION_KEYS=' $(DEV_ENV) || $(BIN)/python -c 'from cryptography.fernet import Fernet; print("FIELD_ENCRYPTION_KEYS=" + Fernet.generate_key().decode())' >> $(DEV_ENV)
 
-run: install $(DEV_ENV)
+run: dev-keys
 	@set -a; source $(DEV_ENV); set +a; \
 	export DJANGO_DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
 	unset DATABASE_URL; \

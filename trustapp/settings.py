@@ -226,6 +226,10 @@ SECURE_CSP = {
 
 COUPLE_INVITATION_DAYS = 7
 
+# Keys for private reflections, newest first (see trustapp/crypto.py). Separate from SECRET_KEY so
+# that rotating one never touches the other. `make run` generates a development key.
+FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

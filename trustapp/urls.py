@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from trustapp import views
+from trustapp.accounts import views as account_views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("help/", views.help_now, name="help"),
+    path("accounts/preferences/", account_views.preferences, name="preferences"),
     path("accounts/", include("allauth.urls")),
     path("", include("couples.urls")),
     path("", include("steps.urls")),

@@ -19,7 +19,7 @@ class SignupForm(forms.Form):
         user.save(update_fields=["display_name"])
 
 
-class ProfileForm(forms.ModelForm):
+class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name"]
+        fields = ["display_name", "email_partner_updates"]

@@ -40,6 +40,13 @@ class User(AbstractUser):
         help_text="A first name or nickname. Your partner sees it; nobody else does.",
     )
 
+    email_partner_updates = models.BooleanField(
+        "email me about check-ins",
+        default=True,
+        help_text="When your partner checks in, and when your answers are revealed. "
+        "The emails never contain anything either of you wrote.",
+    )
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["display_name"]
 

@@ -1,0 +1,87 @@
+"""The trust-over-time chart, drawn on the server as SVG: no chart library, no JavaScript, and a
+table beside it as its text alternative."""
+
+from dataclasses import dataclass
+
+from couples.models import Partnership
+from steps.selectors import TrustPoint
+
+WIDTH = 640
+HEIGHT = 240
+LEFT = 36
+RIGHT = 16
+TOP = 16
+BOTTOM = 32
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    css_class: str
+    points: str  # an SVG polyline's "x,y x,y" list
+    dots: list[tuple[float, float, int]]  # x, y, value
+
+
+@dataclass(frozen=True)
+class TrustChart:
+    width: int
+    height: int
+    series: list[Series]
+    rows: list[tuple[TrustPoint, list[int | None]]]  # for the table: one value per partner
+    names: list[str]
+    gridlines: list[tuple[float, int]]  # y, label
+    x_labels: list[tuple[float, str]]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows
+
+
+def _y(value: int) -> float:
+    return TOP + (HEIGHT - TOP - BOTTOM) * (1 - value / 10)
+
+
+def trust_chart(history: list[TrustPoint], partners: list[Partnership]) -> TrustChart:
+    span = max(len(history) - 1, 1)
+    plot_width = WIDTH - LEFT - RIGHT
+
+    def x(index: int) -> float:
+        if len(history) == 1:
+            return LEFT + plot_width / 2
+        return LEFT + plot_width * index / span
+
+    series = []
+    for seat, partnership in enumerate(partners, start=1):
+        dots = [
+            (
+                round(x(i), 1),
+                round(_y(point.trust_by_user[partnership.user_id]), 1),
+                point.trust_by_user[partnership.user_id],
+            )
+            for i, point in enumerate(history)
+            if partnership.user_id in point.trust_by_user
+        ]
+        series.append(
+            Series(
+                name=partnership.user.display_name,
+                css_class=f"series-{seat}",
+                points=" ".join(f"{dx},{dy}" for dx, dy, _ in dots),
+                dots=dots,
+            )
+        )
+    # Label a handful of rounds on the x axis: the first, the last, and a few between.
+    step_every = max(1, len(history) // 5)
+    x_labels = [
+        (round(x(i), 1), point.revealed_at.strftime("%-d %b"))
+        for i, point in enumerate(history)
+        if i % step_every == 0 or i == len(history) - 1
+    ]
+    return TrustChart(
+        width=WIDTH,
+        height=HEIGHT,
+        series=series,
+        rows=[(point, [point.trust_by_user.get(p.user_id) for p in partners]) for point in history],
+        names=[p.user.display_name for p in partners],
+        gridlines=[(round(_y(v), 1), v) for v in (0, 5, 10)],
+        x_labels=x_labels,
+    )

@@ -1,0 +1,150 @@
+"""The guidance of the eleven steps and the two chapters around them.
+
+It lives in TOML files in `steps/content/` (one per step, plus `opening.toml` and `closing.toml`)
+so that a writer or counselor can edit it without touching Python. It is loaded and validated once
+per process; a file that is missing, out of order or incomplete stops the app at start-up (and the
+test suite) with a message that names the file.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from django.http import Http404
+
+from couples.models import Role
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+STEP_COUNT = 11
+# Where the process differs most by role, a note for each role is required.
+ROLE_NOTES_REQUIRED = frozenset({3, 7, 9})
+
+
+class ContentError(Exception):
+    pass
+
+
+def paragraphs(text: str) -> list[str]:
+    return [" ".join(block.split()) for block in text.strip().split("\n\n") if block.strip()]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    slug: str
+    title: str
+    summary: str
+    body: list[str]
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    title: str
+    summary: str
+    guidance: list[str]
+    prompts: list[str]
+    check_in_question: str
+    role_notes: dict[str, str] = field(default_factory=dict)
+    attribution: str = ""
+
+    def note_for(self, role: str) -> str:
+        return self.role_notes.get(role, "")
+
+
+@dataclass(frozen=True)
+class Content:
+    opening: Chapter
+    closing: Chapter
+    steps: tuple[Step, ...]
+
+    def chapter(self, slug: str) -> Chapter | None:
+        return {"opening": self.opening, "closing": self.closing}.get(slug)
+
+
+def _text(data: dict, key: str, source: str, *, limit: int | None = None) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ContentError(f"{source}: '{key}' is missing or empty.")
+    value = value.strip()
+    if limit is not None and len(value) > limit:
+        raise ContentError(f"{source}: '{key}' is longer than {limit} characters.")
+    return value
+
+
+def _load_chapter(path: Path) -> Chapter:
+    if not path.exists():
+        raise ContentError(f"{path.name} is missing.")
+    data = tomllib.loads(path.read_text("utf-8"))
+    return Chapter(
+        slug=path.stem,
+        title=_text(data, "title", path.name, limit=80),
+        summary=_text(data, "summary", path.name, limit=200),
+        body=paragraphs(_text(data, "body", path.name)),
+    )
+
+
+def _load_step(path: Path, expected_number: int) -> Step:
+    if not path.exists():
+        raise ContentError(f"{path.name} is missing: there must be one file per step.")
+    data = tomllib.loads(path.read_text("utf-8"))
+    source = path.name
+    if data.get("number") != expected_number:
+        raise ContentError(
+            f"{source}: 'number' must be {expected_number}, not {data.get('number')!r}."
+        )
+    prompts = data.get("prompts")
+    if not isinstance(prompts, list) or not 2 <= len(prompts) <= 4:
+        raise ContentError(f"{source}: 'prompts' must list 2 to 4 questions.")
+    if not all(isinstance(prompt, str) and prompt.strip() for prompt in prompts):
+        raise ContentError(f"{source}: every prompt must be a non-empty sentence.")
+    role_notes = data.get("role_notes", {})
+    roles = {role.value for role in Role}
+    if unknown := set(role_notes) - roles:
+        raise ContentError(f"{source}: unknown role_notes {sorted(unknown)}; use {sorted(roles)}.")
+    if expected_number in ROLE_NOTES_REQUIRED and set(role_notes) != roles:
+        raise ContentError(f"{source}: this step needs a role note for each of {sorted(roles)}.")
+    guidance = paragraphs(_text(data, "guidance", source))
+    if len(guidance) < 2:
+        raise ContentError(f"{source}: 'guidance' needs a few short paragraphs.")
+    return Step(
+        number=expected_number,
+        title=_text(data, "title", source, limit=80),
+        summary=_text(data, "summary", source, limit=200),
+        guidance=guidance,
+        prompts=[" ".join(prompt.split()) for prompt in prompts],
+        check_in_question=_text(data, "check_in_question", source, limit=200),
+        role_notes={role: " ".join(note.split()) for role, note in role_notes.items()},
+        attribution=data.get("attribution", "").strip(),
+    )
+
+
+def load_content(directory: Path = CONTENT_DIR) -> Content:
+    step_files = sorted(directory.glob("step-*.toml"))
+    expected = [f"step-{number:02d}.toml" for number in range(1, STEP_COUNT + 1)]
+    if extra := sorted({path.name for path in step_files} - set(expected)):
+        raise ContentError(
+            f"Unexpected step files {extra}: steps are {expected[0]}…{expected[-1]}."
+        )
+    return Content(
+        opening=_load_chapter(directory / "opening.toml"),
+        closing=_load_chapter(directory / "closing.toml"),
+        steps=tuple(
+            _load_step(directory / name, number) for number, name in enumerate(expected, start=1)
+        ),
+    )
+
+
+@cache
+def content() -> Content:
+    return load_content()
+
+
+def get_steps() -> tuple[Step, ...]:
+    return content().steps
+
+
+def get_step_or_404(number: int) -> Step:
+    if not 1 <= number <= STEP_COUNT:
+        raise Http404("There is no such step.")
+    return content().steps[number - 1]

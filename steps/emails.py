@@ -1,0 +1,27 @@
+"""Check-in emails. They say that something happened, never what anyone answered or wrote."""
+
+from django.urls import reverse
+
+from steps.content import get_step_or_404
+from trustapp import emails
+from trustapp.accounts.models import User
+
+
+def _step_context(step: int) -> dict:
+    return {
+        "step": get_step_or_404(step),
+        "url": emails.absolute_url(reverse("step_detail", args=[step]) + "#check-in"),
+        "preferences_url": emails.absolute_url(reverse("preferences")),
+    }
+
+
+def partner_checked_in(*, to: User, partner: User, step: int) -> None:
+    emails.send(
+        "partner-checked-in",
+        to=[to.email],
+        context={"user": to, "partner": partner, **_step_context(step)},
+    )
+
+
+def check_in_revealed(*, to: User, step: int) -> None:
+    emails.send("check-in-revealed", to=[to.email], context={"user": to, **_step_context(step)})

@@ -1,0 +1,24 @@
+from django.tasks import task
+
+from steps import emails
+from steps.models import CheckInRound
+from trustapp.accounts.models import User
+
+
+@task()
+def send_partner_checked_in(round_id: int, author_id: int) -> None:
+    check_in_round = CheckInRound.objects.select_related("couple").get(pk=round_id)
+    if check_in_round.is_revealed:
+        return  # the partner answered meanwhile: the reveal email says it all
+    author = User.objects.get(pk=author_id)
+    for partnership in check_in_round.couple.partnerships.active().select_related("user"):
+        if partnership.user_id != author_id and partnership.user.email_partner_updates:
+            emails.partner_checked_in(to=partnership.user, partner=author, step=check_in_round.step)
+
+
+@task()
+def send_check_in_revealed(round_id: int) -> None:
+    check_in_round = CheckInRound.objects.select_related("couple").get(pk=round_id)
+    for partnership in check_in_round.couple.partnerships.active().select_related("user"):
+        if partnership.user.email_partner_updates:
+            emails.check_in_revealed(to=partnership.user, step=check_in_round.step)
