@@ -121,7 +121,9 @@ class StepCompletion(models.Model):
 
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="step_completions")
     step = models.PositiveSmallIntegerField(validators=STEP_NUMBER_VALIDATORS)
-    round = models.OneToOneField(CheckInRound, on_delete=models.PROTECT, related_name="+")
+    # RESTRICT, not PROTECT: a round can't be deleted on its own while it completes a step, but
+    # deleting the whole couple (which takes its rounds with it) must still work.
+    round = models.OneToOneField(CheckInRound, on_delete=models.RESTRICT, related_name="+")
     completed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

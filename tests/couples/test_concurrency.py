@@ -1,43 +1,17 @@
 """Two people acting at the same moment, on real PostgreSQL row locks (SQLite serialises whole
 transactions, so these tests need PostgreSQL and are skipped without it)."""
 
-import threading
-from collections.abc import Callable
-
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from couples.models import Invitation, Partnership, Role
 from couples.services import InvitationProblem, InvitationRefused, accept_invitation, start_couple
+from tests.threads import run_together
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL"),
 ]
-
-
-def run_together(*actions: Callable[[], object]) -> list[object]:
-    """Start every action at the same instant, each in its own thread and connection; return each
-    one's result or the exception it raised."""
-    barrier = threading.Barrier(len(actions))
-    results: list[object] = [None] * len(actions)
-
-    def run(index: int, action: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[index] = action()
-        except Exception as error:
-            results[index] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def make_invitation(partnership: Partnership, email: str) -> str:

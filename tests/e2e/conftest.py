@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
 # plain synchronous code, so Django's async-safety guard must not mistake them for async ones.
@@ -61,13 +61,18 @@ class Person:
         self.context = context
         self.page: Page = context.new_page()
         self.errors: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("console", self._record_console)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _record_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"{self.page.url}: {message.text}")
 
     def screenshot(self, label: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{label}-{self.name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        # caret="initial": hiding the caret injects a <style>, which our CSP rightly blocks.
+        self.page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
 
@@ -94,3 +99,12 @@ def link_in_last_email_to(address: str, pattern: str) -> str:
             assert match, f"no link like {pattern!r} in: {message.body}"
             return match.group(0)
     raise AssertionError(f"no email to {address}; outbox: {[m.to for m in mail.outbox]}")
+
+
+def log_in(person: Person, site: str, *, email: str, password: str) -> None:
+    page = person.page
+    page.goto(f"{site}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password:", exact=True).fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(f"{site}/space/**")

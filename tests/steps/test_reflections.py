@@ -1,0 +1,201 @@
+import logging
+
+import pytest
+from cryptography.fernet import Fernet
+from django.contrib import admin
+from django.db import connection
+from django.urls import reverse
+
+from steps.models import Reflection
+from steps.services import write_reflection
+from trustapp import crypto
+
+SECRET = "I still check his phone at night and hate myself for it"
+
+
+@pytest.fixture
+def alex_reflection(partner_a):
+    return write_reflection(
+        partnership=partner_a.user.partnerships.get(), step=1, text=SECRET, prompt=""
+    )
+
+
+def raw_text(reflection: Reflection) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT text FROM {Reflection._meta.db_table} WHERE id = %s", [reflection.pk]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_reflection_text_is_encrypted_at_rest(alex_reflection):
+    stored = raw_text(alex_reflection)
+    assert SECRET not in stored
+    assert "phone" not in stored
+    assert Reflection.objects.get().text == SECRET
+
+
+def test_a_value_no_key_can_decrypt_raises_instead_of_showing_ciphertext(alex_reflection, settings):
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(crypto.UndecryptableValue):
+        Reflection.objects.get(pk=alex_reflection.pk)
+
+
+def test_newest_key_encrypts_and_every_key_decrypts(alex_reflection, settings):
+    old_key = settings.FIELD_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, old_key]
+    assert Reflection.objects.get(pk=alex_reflection.pk).text == SECRET
+    token = raw_text(alex_reflection)
+    rotated = crypto.rotate(token)
+    assert Fernet(new_key.encode()).decrypt(rotated.encode()).decode() == SECRET
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]
+    assert crypto.decrypt(rotated) == SECRET
+
+
+def test_reflections_are_not_in_the_admin():
+    assert Reflection not in admin.site._registry
+
+
+def test_a_reflection_names_itself_without_its_text(alex_reflection):
+    assert SECRET not in str(alex_reflection)
+    assert SECRET not in repr(alex_reflection)
+
+
+def test_writing_logs_nothing_of_the_text(partner_a, caplog):
+    with caplog.at_level(logging.DEBUG):
+        partner_a.client.post(reverse("reflection_create", args=[1]), {"text": SECRET})
+    assert Reflection.objects.count() == 1
+    assert SECRET not in caplog.text
+
+
+def test_partner_cannot_read_private_reflection(alex_reflection, partner_b):
+    for url in (reverse("step_detail", args=[1]), reverse("home")):
+        assert SECRET not in partner_b.client.get(url).content.decode()
+    assert (
+        partner_b.client.get(reverse("reflection_edit", args=[alex_reflection.pk])).status_code
+        == 404
+    )
+    assert (
+        partner_b.client.post(reverse("reflection_delete", args=[alex_reflection.pk])).status_code
+        == 404
+    )
+    assert Reflection.objects.filter(pk=alex_reflection.pk).exists()
+
+
+def test_author_sees_reflections_newest_first(partner_a):
+    for text in ("first thought", "second thought", "third thought"):
+        partner_a.client.post(reverse("reflection_create", args=[2]), {"text": text})
+    content = partner_a.client.get(reverse("step_detail", args=[2])).content.decode()
+    assert (
+        content.index("third thought")
+        < content.index("second thought")
+        < content.index("first thought")
+    )
+
+
+def test_adding_in_place_returns_the_list_with_a_fresh_form(partner_a, htmx_headers):
+    prompt = partner_a.client.get(reverse("step_detail", args=[1])).context["step"].prompts[0]
+    response = partner_a.client.post(
+        reverse("reflection_create", args=[1]), {"text": SECRET, "prompt": prompt}, **htmx_headers
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in content
+    assert 'id="reflections"' in content
+    assert SECRET in content
+    assert Reflection.objects.get().prompt == prompt
+    # The form is empty again: the text appears once, in the list.
+    assert content.count(SECRET) == 1
+
+
+def test_adding_without_javascript_redirects_back_to_the_list(partner_a):
+    response = partner_a.client.post(reverse("reflection_create", args=[1]), {"text": SECRET})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("step_detail", args=[1]) + "#reflections"
+
+
+def test_too_long_reflection_keeps_what_was_typed_and_names_the_limit(partner_a, htmx_headers):
+    text = "Ünïcode <b>bold</b> " + "a" * 10_000
+    response = partner_a.client.post(
+        reverse("reflection_create", args=[1]), {"text": text}, **htmx_headers
+    )
+    content = response.content.decode()
+    assert "10,000 characters" in content
+    assert "Ünïcode &lt;b&gt;bold&lt;/b&gt; aaaa" in content
+    assert not Reflection.objects.exists()
+
+
+def test_blank_reflection_is_refused_gently(partner_a):
+    response = partner_a.client.post(reverse("reflection_create", args=[1]), {"text": "   \n "})
+    assert b"Even one sentence is enough." in response.content
+    assert not Reflection.objects.exists()
+
+
+def test_unknown_prompt_is_refused(partner_a):
+    partner_a.client.post(
+        reverse("reflection_create", args=[1]), {"text": "x", "prompt": "made up?"}
+    )
+    assert not Reflection.objects.exists()
+
+
+def test_author_edits_in_place(alex_reflection, partner_a, htmx_headers):
+    url = reverse("reflection_edit", args=[alex_reflection.pk])
+    form = partner_a.client.get(url, **htmx_headers).content.decode()
+    assert "<html" not in form
+    assert SECRET in form
+    response = partner_a.client.post(url, {"text": "Today was a little easier."}, **htmx_headers)
+    content = response.content.decode()
+    assert "Today was a little easier." in content
+    assert f'id="reflection-{alex_reflection.pk}"' in content
+    alex_reflection.refresh_from_db()
+    assert alex_reflection.text == "Today was a little easier."
+
+
+def test_edit_without_javascript(alex_reflection, partner_a):
+    url = reverse("reflection_edit", args=[alex_reflection.pk])
+    assert b"Edit your reflection" in partner_a.client.get(url).content
+    response = partner_a.client.post(url, {"text": "Changed."})
+    assert response.status_code == 302
+    alex_reflection.refresh_from_db()
+    assert alex_reflection.text == "Changed."
+
+
+def test_edit_errors_keep_the_edit(alex_reflection, partner_a, htmx_headers):
+    url = reverse("reflection_edit", args=[alex_reflection.pk])
+    response = partner_a.client.post(url, {"text": "b" * 10_001}, **htmx_headers)
+    assert b"10,000 characters" in response.content
+    assert b"b" * 10_001 in response.content
+    alex_reflection.refresh_from_db()
+    assert alex_reflection.text == SECRET
+
+
+def test_delete_asks_first_without_javascript_then_deletes(alex_reflection, partner_a):
+    url = reverse("reflection_delete", args=[alex_reflection.pk])
+    page = partner_a.client.get(url)
+    assert b"Delete this reflection?" in page.content
+    assert Reflection.objects.exists()
+    response = partner_a.client.post(url)
+    assert response.status_code == 302
+    assert not Reflection.objects.exists()
+
+
+def test_delete_in_place_removes_the_item(alex_reflection, partner_a, htmx_headers):
+    response = partner_a.client.post(
+        reverse("reflection_delete", args=[alex_reflection.pk]), **htmx_headers
+    )
+    assert response.status_code == 200
+    assert response.content == b""
+    assert not Reflection.objects.exists()
+
+
+def test_pages_with_private_text_stay_out_of_htmx_history(alex_reflection, partner_a):
+    response = partner_a.client.get(reverse("step_detail", args=[1]))
+    assert 'hx-history="false"' in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_reflections_survive_leaving_the_couple(alex_reflection, partner_a, partner_b):
+    partner_a.client.post(reverse("couple_leave"))
+    partner_a.client.post(reverse("couple_start"), {"role": "hurt"})
+    assert SECRET in partner_a.client.get(reverse("step_detail", args=[1])).content.decode()
