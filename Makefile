@@ -23,10 +23,11 @@ PYTHON := $(shell \
 	if command -v python3 >/dev/null 2>&1 && python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo python3; fi)
 endif
 
-.PHONY: help run test lint format install dev-keys check-python clean
+.PHONY: help run demo test lint format install dev-keys check-python clean
 
 help:
 	@echo "make run    - set up .venv, migrate SQLite and serve on http://127.0.0.1:$(PORT)"
+	@echo "make demo   - add a demo couple part-way through the steps (prints two logins)"
 	@echo "make test   - run the whole test suite (browser tests included)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make format - ruff fix and format"
@@ -63,6 +64,12 @@ run: dev-keys
 	$(BIN)/python manage.py migrate --no-input && \
 	echo "TrustApp is at http://127.0.0.1:$(PORT)/ (emails are printed here)" && \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+demo: dev-keys
+	@set -a; source $(DEV_ENV); set +a; \
+	export DJANGO_DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
+	unset DATABASE_URL; \
+	$(BIN)/python manage.py migrate --no-input && $(BIN)/python manage.py seed_demo
 
 test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
