@@ -9,7 +9,7 @@ from steps.selectors import TrustPoint
 WIDTH = 640
 HEIGHT = 240
 LEFT = 36
-RIGHT = 16
+RIGHT = 32
 TOP = 16
 BOTTOM = 32
 
