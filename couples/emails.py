@@ -27,9 +27,9 @@ def partner_joined(*, to: User, joined: Partnership) -> None:
     )
 
 
-def partner_left(*, to: User, leaver: User) -> None:
+def space_ended(*, to: User, ended_by: User) -> None:
     emails.send(
-        "partner-left",
+        "space-ended",
         to=[to.email],
-        context={"user": to, "partner": leaver, "url": emails.absolute_url(reverse("home"))},
+        context={"user": to, "partner": ended_by, "url": emails.absolute_url(reverse("home"))},
     )

@@ -15,11 +15,21 @@ class Role(models.TextChoices):
 
 
 class Couple(models.Model):
-    """The shared space of two partners. It ends when a partner leaves; it is never reused, so a
-    later partner can never see what an earlier one shared."""
+    """The shared space of two partners.
+
+    Either partner can end it. An ended space is frozen: both partners can still read what they
+    shared, nobody can add to it, and it is never reused, so a later partner can never see what
+    an earlier one shared. A partner moves on from it by starting or joining a new space."""
 
     created_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["ended_at"])]
@@ -39,7 +49,8 @@ class PartnershipQuerySet(models.QuerySet["Partnership"]):
 
 class Partnership(models.Model):
     """A user's place in a couple. `seat` is 1 or 2 and unique among the active partners of a
-    couple, so the database itself refuses a third partner."""
+    couple, so the database itself refuses a third partner. `left_at` is set when the user moves
+    on from an ended space to a new one."""
 
     couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="partnerships")
     user = models.ForeignKey(

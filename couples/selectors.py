@@ -10,21 +10,24 @@ from trustapp.accounts.models import User
 
 
 def get_partnership(user: User) -> Partnership | None:
-    """The user's place in their active couple, or None when they are in no couple."""
+    """The user's place in their couple (which may have ended and be read-only), or None."""
     if not user.is_authenticated:
         return None
-    return (
-        Partnership.objects.active()
-        .select_related("couple", "user")
-        .filter(user=user, couple__ended_at__isnull=True)
-        .first()
-    )
+    return Partnership.objects.active().select_related("couple", "user").filter(user=user).first()
 
 
 def get_partnership_or_404(user: User) -> Partnership:
     partnership = get_partnership(user)
     if partnership is None:
         raise Http404("You are not in a couple space.")
+    return partnership
+
+
+def get_live_partnership(user: User) -> Partnership | None:
+    """The user's place in a couple that has not ended."""
+    partnership = get_partnership(user)
+    if partnership is None or partnership.couple.ended_at is not None:
+        return None
     return partnership
 
 
@@ -57,6 +60,10 @@ class CouplePanel:
     def is_waiting_for_partner(self) -> bool:
         return self.partner is None and self.invitation is not None and self.invitation.is_open
 
+    @property
+    def has_ended(self) -> bool:
+        return self.me.couple.ended_at is not None
+
 
 def get_couple_panel(partnership: Partnership) -> CouplePanel:
     couple: Couple = partnership.couple
@@ -68,7 +75,7 @@ def get_couple_panel(partnership: Partnership) -> CouplePanel:
         .first()
     )
     invitation = None
-    if partner is None:
+    if partner is None and couple.ended_at is None:
         invitation = (
             couple.invitations.filter(status=Invitation.Status.PENDING)
             .order_by("-created_at")

@@ -25,9 +25,18 @@ class AlreadyInCouple(CoupleError):
     pass
 
 
+def _move_on_from_ended_space(user: User) -> None:
+    """Starting or joining a new space closes the user's place in an ended one. Their private
+    reflections stay with them; the ended space's shared items stay in the database."""
+    Partnership.objects.active().filter(user=user, couple__ended_at__isnull=False).update(
+        left_at=timezone.now()
+    )
+
+
 def start_couple(*, user: User, role: Role | str) -> Partnership:
     try:
         with transaction.atomic():
+            _move_on_from_ended_space(user)
             if get_partnership(user) is not None:
                 raise AlreadyInCouple("You already have a shared space.")
             couple = Couple.objects.create()
@@ -140,7 +149,8 @@ def invitation_problem(invitation: Invitation | None, user: User) -> InvitationP
     if partnership is not None:
         if partnership.couple_id == invitation.couple_id:
             return InvitationProblem.OWN
-        return InvitationProblem.IN_ANOTHER_COUPLE
+        if partnership.couple.ended_at is None:
+            return InvitationProblem.IN_ANOTHER_COUPLE
     if not has_verified_email(user, invitation.email):
         return InvitationProblem.WRONG_ACCOUNT
     return None
@@ -160,6 +170,7 @@ def accept_invitation(*, token: str, user: User, role: Role | str) -> Partnershi
             problem = invitation_problem(invitation, user)
             if problem is not None:
                 raise InvitationRefused(problem)
+            _move_on_from_ended_space(user)
             taken = set(couple.partnerships.active().values_list("seat", flat=True))
             free = [seat for seat in (1, 2) if seat not in taken]
             if not free:
@@ -185,16 +196,16 @@ def accept_invitation(*, token: str, user: User, role: Role | str) -> Partnershi
         raise InvitationRefused(InvitationProblem.SPACE_FULL) from None
 
 
-def leave_couple(*, partnership: Partnership) -> None:
-    """End the shared space for both partners. What each wrote privately stays theirs."""
+def end_couple(*, partnership: Partnership) -> None:
+    """End the shared space for both partners. What they shared becomes read-only for both;
+    what each wrote privately stays theirs; nothing is deleted."""
     with transaction.atomic():
         couple = _lock_active_couple(partnership)
-        now = timezone.now()
-        couple.ended_at = now
-        couple.save(update_fields=["ended_at"])
-        couple.partnerships.active().update(left_at=now)
+        couple.ended_at = timezone.now()
+        couple.ended_by = partnership.user
+        couple.save(update_fields=["ended_at", "ended_by"])
         for invitation in couple.invitations.filter(status=Invitation.Status.PENDING):
             invitation.close(Invitation.Status.CANCELLED)
         transaction.on_commit(
-            partial(tasks.send_partner_left.enqueue, couple.pk, partnership.user_id)
+            partial(tasks.send_space_ended.enqueue, couple.pk, partnership.user_id)
         )

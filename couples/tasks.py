@@ -27,8 +27,8 @@ def send_partner_joined(partnership_id: int) -> None:
 
 
 @task()
-def send_partner_left(couple_id: int, leaver_id: int) -> None:
+def send_space_ended(couple_id: int, ended_by_id: int) -> None:
     couple = Couple.objects.get(pk=couple_id)
-    leaver = User.objects.get(pk=leaver_id)
-    for partnership in couple.partnerships.select_related("user").exclude(user=leaver):
-        emails.partner_left(to=partnership.user, leaver=leaver)
+    ended_by = User.objects.get(pk=ended_by_id)
+    for partnership in couple.partnerships.select_related("user").exclude(user=ended_by):
+        emails.space_ended(to=partnership.user, ended_by=ended_by)

@@ -17,7 +17,7 @@ urlpatterns = [
         views.invitation_cancel,
         name="invitation_cancel",
     ),
-    path("space/leave/", views.couple_leave, name="couple_leave"),
+    path("space/end/", views.couple_end, name="couple_end"),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("invitation/<str:token>/accept/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -13,6 +13,7 @@ from couples.forms import InviteForm, RoleForm
 from couples.selectors import (
     get_couple_panel,
     get_invitation_for,
+    get_live_partnership,
     get_partnership,
     get_partnership_or_404,
 )
@@ -30,7 +31,7 @@ def _redirect(request: HttpRequest, to: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @verified_email_required
 def couple_start(request: HttpRequest) -> HttpResponse:
-    if get_partnership(request.user) is not None:
+    if get_live_partnership(request.user) is not None:
         return redirect("home")
     form = RoleForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -39,13 +40,16 @@ def couple_start(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your space is ready. When you feel ready, invite your partner.")
         return _redirect(request, "home")
     template = "couples/start.html#start-form" if request.htmx else "couples/start.html"
-    return render(request, template, {"form": form})
+    return render(request, template, {"form": form, "ended": get_partnership(request.user)})
 
 
 @require_POST
 @verified_email_required
 def couple_role(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
+    if partnership.couple.ended_at is not None:
+        messages.error(request, "This space has ended, so roles in it no longer change.")
+        return _redirect(request, "home")
     form = RoleForm(request.POST)
     if form.is_valid():
         partnership.change_role(form.cleaned_data["role"])
@@ -60,8 +64,11 @@ def couple_role(request: HttpRequest) -> HttpResponse:
 def partner_invite(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
     panel = get_couple_panel(partnership)
-    if panel.is_linked:
-        messages.info(request, "Your partner has already joined your space.")
+    if panel.is_linked or panel.has_ended:
+        messages.info(
+            request,
+            "This space has ended." if panel.has_ended else "Your partner has already joined.",
+        )
         return _redirect(request, "home")
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -127,16 +134,19 @@ def invitation_cancel(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @verified_email_required
-def couple_leave(request: HttpRequest) -> HttpResponse:
+def couple_end(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
+    if partnership.couple.ended_at is not None:
+        return redirect("home")
     if request.method == "POST":
-        services.leave_couple(partnership=partnership)
+        services.end_couple(partnership=partnership)
         messages.success(
             request,
-            "You have left the shared space. Your private reflections are still yours.",
+            "Your shared space has ended. Everything in it is still here to read, "
+            "and your private reflections are still yours.",
         )
         return _redirect(request, "home")
-    return render(request, "couples/leave.html", {"panel": get_couple_panel(partnership)})
+    return render(request, "couples/end.html", {"panel": get_couple_panel(partnership)})
 
 
 # Problems that mean the link itself is dead, whoever opens it.

@@ -1,7 +1,20 @@
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 
 from steps.content import Step
-from steps.models import NOTE_MAX_LENGTH, REFLECTION_MAX_LENGTH, Feeling, Reflection
+from steps.models import (
+    NOTE_MAX_LENGTH,
+    REFLECTION_MAX_LENGTH,
+    ApologyResponse,
+    Feeling,
+    FocusArea,
+    ForgivenessDecision,
+    QuestionEntry,
+    Reflection,
+    Understood,
+)
 
 
 class ReflectionForm(forms.ModelForm):
@@ -71,4 +84,183 @@ class CheckInForm(forms.Form):
         error_messages={
             "max_length": "Please keep the note to 1,000 characters (it has %(show_value)d now)."
         },
+    )
+
+
+def _limit_message(limit: int) -> str:
+    return f"Please keep this to {limit:,} characters (it has %(show_value)d now). Nothing you typed is lost."
+
+
+def _text(
+    label: str, limit: int, *, required: bool = True, rows: int = 4, help_text: str = ""
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=limit,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows, "maxlength": limit}),
+        error_messages={
+            "required": "Write something first.",
+            "max_length": _limit_message(limit),
+        },
+    )
+
+
+class PauseForm(forms.Form):
+    note = _text(
+        "A note for your partner (optional)",
+        500,
+        required=False,
+        rows=2,
+        help_text="Why you need a pause, or for how long, if you want to say.",
+    )
+
+
+class SafetyCheckForm(forms.Form):
+    YES_NO = [("no", "No"), ("yes", "Yes")]
+
+    afraid = forms.TypedChoiceField(
+        label="Do you feel afraid of your partner?",
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    pressured = forms.TypedChoiceField(
+        label="Do you feel pressured or forced to take part in this?",
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    harmed = forms.TypedChoiceField(
+        label="Has your partner ever hurt, threatened or controlled you?",
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+
+
+class QuestionForm(forms.Form):
+    text = _text("Your question", 2000, rows=3, help_text="Up to 2,000 characters.")
+
+
+class QuestionEntryForm(forms.Form):
+    kind = forms.ChoiceField(choices=QuestionEntry.Kind.choices, widget=forms.HiddenInput)
+    text = _text("Your answer", 5000, required=False, rows=4)
+
+
+class ApologyForm(forms.Form):
+    text = _text(
+        "Your apology",
+        10_000,
+        rows=8,
+        help_text="Private until you send it: your partner sees nothing of a draft.",
+    )
+
+
+class ApologyResponseForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="How do you receive it?",
+        choices=ApologyResponse.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how you receive it."},
+    )
+    text = _text("In your own words (optional)", 5000, required=False, rows=4)
+
+
+class UnderstandingForm(forms.Form):
+    text = _text(
+        "What I heard you feel and need",
+        5000,
+        rows=5,
+        help_text="In your own words, without judging or answering it.",
+    )
+
+
+class UnderstandingResponseForm(forms.Form):
+    understood = forms.TypedChoiceField(
+        label="How understood do you feel?",
+        choices=Understood.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how understood you feel."},
+    )
+    clarification = _text("What you would add or correct (optional)", 5000, required=False)
+
+
+class CommitmentForm(forms.Form):
+    text = forms.CharField(
+        label="A concrete commitment",
+        max_length=300,
+        help_text='Something you can do and check off, like "I tell you when plans change".',
+        error_messages={
+            "max_length": _limit_message(300),
+            "required": "Write the commitment first.",
+        },
+    )
+    review_on = forms.DateField(
+        label="Review it together on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Agree a period together; when it ends, you decide whether to keep it.",
+    )
+
+    def clean_review_on(self) -> date:
+        review_on = self.cleaned_data["review_on"]
+        if review_on <= timezone.localdate():
+            raise forms.ValidationError("Choose a date after today.")
+        return review_on
+
+
+class CommitmentCheckForm(forms.Form):
+    on = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+    note = forms.CharField(
+        label="Note (optional)",
+        max_length=500,
+        required=False,
+        error_messages={"max_length": _limit_message(500)},
+    )
+
+    def clean_on(self) -> date:
+        on = self.cleaned_data["on"]
+        if on > timezone.localdate():
+            raise forms.ValidationError("A check-off can't be in the future.")
+        return on
+
+
+class CommitmentReviewForm(forms.Form):
+    review_on = forms.DateField(
+        label="Keep it until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    close = forms.BooleanField(required=False)
+
+
+class FocusAreaForm(forms.Form):
+    kind = forms.ChoiceField(label="Area", choices=FocusArea.Kind.choices)
+    title = forms.CharField(label="Name (for an area of your own)", max_length=80, required=False)
+    plan = _text("Our plan", 3000, required=False, rows=3)
+    next_action = forms.CharField(label="Next action", max_length=300, required=False)
+
+
+class FocusAreaUpdateForm(forms.Form):
+    plan = _text("Our plan", 3000, required=False, rows=3)
+    next_action = forms.CharField(label="Next action", max_length=300, required=False)
+    status = forms.ChoiceField(label="Where it stands", choices=FocusArea.Status.choices)
+    note = forms.CharField(label="What changed (optional)", max_length=500, required=False)
+
+
+class ForgivenessForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Where are you with forgiving?",
+        choices=ForgivenessDecision.Decision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where you are; either answer is all right."},
+    )
+    reflection = _text(
+        "A private reflection beside it (optional)",
+        REFLECTION_MAX_LENGTH,
+        required=False,
+        rows=4,
+        help_text="Only you will ever see this.",
     )

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -134,3 +136,329 @@ class StepCompletion(models.Model):
 
     def __str__(self) -> str:
         return f"Step {self.step} completed by couple {self.couple_id}"
+
+
+class Journey(models.Model):
+    """The couple's walk through the steps as a whole: paused, or complete."""
+
+    couple = models.OneToOneField(
+        Couple, on_delete=models.CASCADE, primary_key=True, related_name="journey"
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    pause_note = models.TextField(max_length=500, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Journey of couple {self.couple_id}"
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+    def pause(self, *, by: Any, note: str) -> None:
+        self.paused_at = timezone.now()
+        self.paused_by = by
+        self.pause_note = note
+        self.save(update_fields=["paused_at", "paused_by", "pause_note"])
+
+    def resume(self) -> None:
+        self.paused_at = None
+        self.paused_by = None
+        self.pause_note = ""
+        self.save(update_fields=["paused_at", "paused_by", "pause_note"])
+
+
+class SafetyCheck(models.Model):
+    """A partner's private answers before the shared work begins. Never shown to the partner:
+    a concern changes only what this person is offered."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="safety_checks"
+    )
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="+")
+    afraid = models.BooleanField("I feel afraid of my partner")
+    pressured = models.BooleanField("I feel pressured or forced to take part")
+    harmed = models.BooleanField("My partner has hurt, threatened or controlled me")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "couple", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Safety check {self.pk}"
+
+    @property
+    def has_concern(self) -> bool:
+        return self.afraid or self.pressured or self.harmed
+
+
+# Step 6: a ledger of questions and answers.
+
+
+class QuestionStatus(models.TextChoices):
+    OPEN = "open", "Waiting for an answer"
+    ANSWERED = "answered", "Answered"
+    NEEDS_TIME = "needs_time", "Needs time to answer"
+    ASKED_AGAIN = "asked_again", "Asked again / needs follow-up"
+
+
+class Question(models.Model):
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="questions")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField(max_length=2000)
+    status = models.CharField(
+        max_length=20, choices=QuestionStatus.choices, default=QuestionStatus.OPEN
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["couple", "status"])]
+
+    def __str__(self) -> str:
+        return f"Question {self.pk} of couple {self.couple_id}"
+
+    @property
+    def is_unanswered(self) -> bool:
+        return self.status != QuestionStatus.ANSWERED
+
+    @property
+    def current_answer(self) -> "QuestionEntry | None":
+        """The latest answer; earlier ones stay visible as earlier versions (uses prefetched
+        entries)."""
+        answers = [entry for entry in self.entries.all() if entry.kind == QuestionEntry.Kind.ANSWER]
+        return answers[-1] if answers else None
+
+
+class QuestionEntry(models.Model):
+    """One event in a question's thread. Nothing is ever edited in place: a revised answer is a
+    new entry, so both partners can see every earlier version."""
+
+    class Kind(models.TextChoices):
+        ANSWER = "answer", "Answer"
+        NEEDS_TIME = "needs_time", "I need time to answer this"
+        FOLLOW_UP = "follow_up", "Asked again"
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="entries")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField(max_length=5000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on question {self.question_id}"
+
+
+# Step 7: a genuine apology.
+
+
+class Apology(models.Model):
+    """An apology: a private draft (encrypted, seen by its author alone) until it is sent. A
+    revised apology is a new row, so the history is kept."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="apologies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["couple", "author"],
+                condition=Q(sent_at__isnull=True),
+                name="apology_one_draft_per_author",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Apology {self.pk} ({'sent' if self.sent_at else 'draft'})"
+
+
+class ApologyResponse(models.Model):
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", "I accept it"
+        NOT_READY = "not_ready", "I'm not ready yet"
+        WRITTEN = "written", "I'd like to answer in my own words"
+
+    apology = models.ForeignKey(Apology, on_delete=models.CASCADE, related_name="responses")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.TextField(max_length=5000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Response {self.pk} to apology {self.apology_id}"
+
+
+# Step 8: making each other feel understood.
+
+
+class Understood(models.IntegerChoices):
+    NOT_AT_ALL = 1, "Not understood yet"
+    A_LITTLE = 2, "A little understood"
+    PARTLY = 3, "Partly understood"
+    MOSTLY = 4, "Mostly understood"
+    FULLY = 5, "Really understood"
+
+
+class Understanding(models.Model):
+    """One partner's account, in their own words, of what they heard the other feel and need;
+    the other says how understood they feel, and clarifies."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="understandings")
+    listener = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+    understood = models.PositiveSmallIntegerField(choices=Understood.choices, null=True, blank=True)
+    clarification = models.TextField(max_length=5000, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Understanding {self.pk}"
+
+
+# Step 9: commitments, and the record of keeping them.
+
+
+class Commitment(models.Model):
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="commitments")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    text = models.CharField(max_length=300)
+    review_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["closed_at", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Commitment {self.pk}"
+
+    @property
+    def is_due_for_review(self) -> bool:
+        return self.closed_at is None and timezone.localdate() >= self.review_on
+
+
+class CommitmentCheck(models.Model):
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="checks")
+    on = models.DateField(default=timezone.localdate)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Check-off {self.pk} of commitment {self.commitment_id}"
+
+
+# Step 10: what we can improve.
+
+
+class FocusArea(models.Model):
+    class Kind(models.TextChoices):
+        MONEY = "money", "Money"
+        TIME = "time_together", "Time together"
+        CONTROL = "control", "Control"
+        DISTANCE = "distance", "Distance"
+        COMMUNICATION = "communication", "Communication"
+        OWN = "own", "Something of our own"
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        WORKING = "working", "Working on it"
+        BETTER = "better", "Getting better"
+        NEEDS_ATTENTION = "needs_attention", "Needs more attention"
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="focus_areas")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=80, blank=True)
+    plan = models.TextField(max_length=3000, blank=True)
+    next_action = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["couple", "kind"],
+                condition=~Q(kind="own"),
+                name="focus_area_one_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.title if self.kind == self.Kind.OWN else self.get_kind_display()
+
+
+class FocusAreaUpdate(models.Model):
+    area = models.ForeignKey(FocusArea, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=FocusArea.Status.choices)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Update {self.pk} of focus area {self.area_id}"
+
+
+# Step 11: forgiving each other.
+
+
+class ForgivenessDecision(models.Model):
+    class Decision(models.TextChoices):
+        FORGIVE = "forgive", "I choose to forgive"
+        NOT_YET = "not_yet", "I'm not there yet"
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="forgiveness")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Decision {self.pk}"

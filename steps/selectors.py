@@ -4,13 +4,30 @@ revealed, reflections only for their author."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Model, Prefetch, Q
 from django.http import Http404
 
 from couples.models import Couple, Partnership
+from couples.selectors import get_partnership_or_404
 from steps.content import STEP_COUNT, Step, get_steps
-from steps.models import CheckIn, CheckInRound, Reflection, StepCompletion
+from steps.models import (
+    Apology,
+    CheckIn,
+    CheckInRound,
+    Commitment,
+    FocusArea,
+    ForgivenessDecision,
+    Journey,
+    Question,
+    QuestionEntry,
+    QuestionStatus,
+    Reflection,
+    SafetyCheck,
+    StepCompletion,
+    Understanding,
+)
 from trustapp.accounts.models import User
 
 
@@ -176,3 +193,91 @@ def get_trust_history(couple: Couple) -> list[TrustPoint]:
         point = points.setdefault(round_id, TrustPoint(revealed_at, step, number, {}))
         point.trust_by_user[author_id] = trust
     return list(points.values())
+
+
+def get_shared_for(user: User, model: type[Model], pk: int, *, couple_field: str = "couple") -> Any:
+    """A shared item of the user's own couple; another couple's item, or none, is a 404."""
+    partnership = get_partnership_or_404(user)
+    try:
+        return model.objects.get(pk=pk, **{couple_field: partnership.couple_id})
+    except model.DoesNotExist:
+        raise Http404("Not found.") from None
+
+
+def get_journey_state(couple: Couple) -> Journey:
+    """The journey without creating it on a read: an unsaved one means never paused."""
+    return Journey.objects.filter(couple=couple).select_related("paused_by").first() or Journey(
+        couple=couple
+    )
+
+
+def get_latest_safety_check(partnership: Partnership) -> SafetyCheck | None:
+    return (
+        SafetyCheck.objects.filter(user_id=partnership.user_id, couple_id=partnership.couple_id)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def count_unanswered_questions(couple: Couple) -> int:
+    return Question.objects.filter(couple=couple).exclude(status=QuestionStatus.ANSWERED).count()
+
+
+def get_ledger(couple: Couple) -> list[Question]:
+    return list(
+        Question.objects.filter(couple=couple).prefetch_related(
+            Prefetch("entries", queryset=QuestionEntry.objects.order_by("created_at", "pk"))
+        )
+    )
+
+
+def ledger_fingerprint(couple: Couple) -> str:
+    """Changes whenever anything in the ledger changes, so a poll can answer 'nothing new'."""
+    questions = Question.objects.filter(couple=couple)
+    latest = questions.aggregate(Max("updated_at"), Count("pk"))
+    stamp = latest["updated_at__max"]
+    return f"{latest['pk__count']}-{stamp.timestamp() if stamp else 0}"
+
+
+@dataclass(frozen=True)
+class ApologyState:
+    my_draft: Apology | None
+    sent: list[Apology]  # newest first, both partners', with their responses
+
+
+def get_apology_state(partnership: Partnership) -> ApologyState:
+    apologies = list(
+        Apology.objects.filter(couple_id=partnership.couple_id)
+        .filter(Q(sent_at__isnull=False) | Q(author_id=partnership.user_id))
+        .prefetch_related("responses")
+    )
+    draft = next((a for a in apologies if a.sent_at is None), None)
+    return ApologyState(my_draft=draft, sent=[a for a in apologies if a.sent_at is not None])
+
+
+def get_understandings(couple: Couple) -> list[Understanding]:
+    return list(Understanding.objects.filter(couple=couple))
+
+
+def get_commitments(couple: Couple) -> list[Commitment]:
+    return list(Commitment.objects.filter(couple=couple).prefetch_related("checks"))
+
+
+def get_focus_areas(couple: Couple) -> list[FocusArea]:
+    return list(FocusArea.objects.filter(couple=couple).prefetch_related("updates"))
+
+
+@dataclass(frozen=True)
+class ForgivenessState:
+    mine: ForgivenessDecision | None
+    partners: ForgivenessDecision | None
+    history: list[ForgivenessDecision]
+
+
+def get_forgiveness_state(partnership: Partnership) -> ForgivenessState:
+    history = list(ForgivenessDecision.objects.filter(couple_id=partnership.couple_id))
+    return ForgivenessState(
+        mine=next((d for d in history if d.author_id == partnership.user_id), None),
+        partners=next((d for d in history if d.author_id != partnership.user_id), None),
+        history=history,
+    )

@@ -1,15 +1,34 @@
 """Workflows on the steps: private reflections, and mutual check-ins with their reveal."""
 
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from couples.models import Couple, Partnership
+from couples.models import Couple, Partnership, Role
 from steps import tasks
-from steps.models import CheckIn, CheckInRound, Reflection, StepCompletion
+from steps.models import (
+    Apology,
+    ApologyResponse,
+    CheckIn,
+    CheckInRound,
+    Commitment,
+    CommitmentCheck,
+    FocusArea,
+    FocusAreaUpdate,
+    ForgivenessDecision,
+    Journey,
+    Question,
+    QuestionEntry,
+    QuestionStatus,
+    Reflection,
+    SafetyCheck,
+    StepCompletion,
+    Understanding,
+)
 from steps.selectors import get_progress
 
 
@@ -102,3 +121,291 @@ def _reveal(check_in_round: CheckInRound) -> None:
 
 def delete_reflection(*, reflection: Reflection) -> None:
     reflection.delete()
+
+
+def _lock_open_couple(partnership: Partnership) -> Couple:
+    """Lock the couple for a shared change. An ended space is read-only for both partners."""
+    couple = Couple.objects.select_for_update().get(pk=partnership.couple_id)
+    if couple.ended_at is not None:
+        raise StepError("This space has ended. What you shared is still here to read.")
+    return couple
+
+
+def _partner_of(couple: Couple, user_id: int) -> Partnership | None:
+    return couple.partnerships.active().select_related("user").exclude(user_id=user_id).first()
+
+
+# The hard roads: pausing, and the private safety check.
+
+
+def get_journey(couple: Couple) -> Journey:
+    journey, _ = Journey.objects.get_or_create(couple=couple)
+    return journey
+
+
+def pause_journey(*, partnership: Partnership, note: str = "") -> Journey:
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        journey = get_journey(couple)
+        if not journey.is_paused:
+            journey.pause(by=partnership.user, note=note)
+    return journey
+
+
+def resume_journey(*, partnership: Partnership) -> Journey:
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        journey = get_journey(couple)
+        if journey.is_paused:
+            journey.resume()
+    return journey
+
+
+def record_safety_check(
+    *, partnership: Partnership, afraid: bool, pressured: bool, harmed: bool
+) -> SafetyCheck:
+    return SafetyCheck.objects.create(
+        user=partnership.user,
+        couple=partnership.couple,
+        afraid=afraid,
+        pressured=pressured,
+        harmed=harmed,
+    )
+
+
+# Step 6: the question ledger.
+
+
+def ask_question(*, partnership: Partnership, text: str) -> Question:
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        return Question.objects.create(couple=couple, asked_by=partnership.user, text=text)
+
+
+def add_question_entry(
+    *, partnership: Partnership, question: Question, kind: str, text: str = ""
+) -> QuestionEntry:
+    """Answer (or revise an answer), ask for time, or ask again. The partner who asked may only
+    ask again; the other partner may only answer or ask for time."""
+    with transaction.atomic():
+        _lock_open_couple(partnership)
+        question = Question.objects.select_for_update().get(pk=question.pk)
+        is_asker = question.asked_by_id == partnership.user_id
+        if kind == QuestionEntry.Kind.FOLLOW_UP and not is_asker:
+            raise StepError("Only the partner who asked can ask again.")
+        if kind != QuestionEntry.Kind.FOLLOW_UP and is_asker:
+            raise StepError("This is your own question: your partner answers it.")
+        if kind == QuestionEntry.Kind.ANSWER and not text.strip():
+            raise StepError("Write your answer first.")
+        entry = QuestionEntry.objects.create(
+            question=question, author=partnership.user, kind=kind, text=text
+        )
+        question.status = {
+            QuestionEntry.Kind.ANSWER: QuestionStatus.ANSWERED,
+            QuestionEntry.Kind.NEEDS_TIME: QuestionStatus.NEEDS_TIME,
+            QuestionEntry.Kind.FOLLOW_UP: QuestionStatus.ASKED_AGAIN,
+        }[QuestionEntry.Kind(kind)]
+        question.updated_at = entry.created_at
+        question.save(update_fields=["status", "updated_at"])
+    return entry
+
+
+# Step 7: the apology.
+
+
+def may_apologize(partnership: Partnership) -> bool:
+    """The partner who broke the trust apologizes; with mutual roles, both may."""
+    return partnership.role != Role.HURT
+
+
+def save_apology_draft(*, partnership: Partnership, text: str) -> Apology:
+    if not may_apologize(partnership):
+        raise StepError("In this step the apology comes from the partner who broke the trust.")
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        draft = Apology.objects.filter(couple=couple, author=partnership.user, sent_at=None).first()
+        if draft is None:
+            return Apology.objects.create(couple=couple, author=partnership.user, text=text)
+        draft.text = text
+        draft.save(update_fields=["text", "updated_at"])
+        return draft
+
+
+def send_apology(*, partnership: Partnership) -> Apology:
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        draft = (
+            Apology.objects.select_for_update()
+            .filter(couple=couple, author=partnership.user, sent_at=None)
+            .first()
+        )
+        if draft is None:
+            raise StepError("Write your apology first; it stays private until you send it.")
+        draft.sent_at = timezone.now()
+        draft.save(update_fields=["sent_at"])
+    return draft
+
+
+def respond_to_apology(
+    *, partnership: Partnership, apology: Apology, kind: str, text: str = ""
+) -> ApologyResponse:
+    with transaction.atomic():
+        _lock_open_couple(partnership)
+        if apology.sent_at is None or apology.author_id == partnership.user_id:
+            raise StepError("You can answer only an apology your partner sent you.")
+        if kind == ApologyResponse.Kind.WRITTEN and not text.strip():
+            raise StepError("Write your response first.")
+        return ApologyResponse.objects.create(
+            apology=apology, author=partnership.user, kind=kind, text=text
+        )
+
+
+# Step 8: feeling understood.
+
+
+def write_understanding(*, partnership: Partnership, text: str) -> Understanding:
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        if _partner_of(couple, partnership.user_id) is None:
+            raise StepError("This exercise needs your partner in the space.")
+        return Understanding.objects.create(couple=couple, listener=partnership.user, text=text)
+
+
+def respond_to_understanding(
+    *, partnership: Partnership, understanding: Understanding, understood: int, clarification: str
+) -> Understanding:
+    with transaction.atomic():
+        _lock_open_couple(partnership)
+        understanding = Understanding.objects.select_for_update().get(pk=understanding.pk)
+        if understanding.listener_id == partnership.user_id:
+            raise StepError("Your partner says how understood they feel.")
+        understanding.understood = understood
+        understanding.clarification = clarification
+        understanding.responded_at = timezone.now()
+        understanding.save(update_fields=["understood", "clarification", "responded_at"])
+    return understanding
+
+
+# Step 9: commitments.
+
+
+def add_commitment(*, partnership: Partnership, text: str, review_on: date) -> Commitment:
+    if not may_apologize(partnership):
+        raise StepError("Commitments here come from the partner who broke the trust.")
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        return Commitment.objects.create(
+            couple=couple, owner=partnership.user, text=text, review_on=review_on
+        )
+
+
+def check_off_commitment(
+    *, partnership: Partnership, commitment: Commitment, on: date, note: str = ""
+) -> CommitmentCheck:
+    with transaction.atomic():
+        _lock_open_couple(partnership)
+        if commitment.owner_id != partnership.user_id:
+            raise StepError("Only the partner who made a commitment checks it off.")
+        if commitment.closed_at is not None:
+            raise StepError("This commitment was closed after your review together.")
+        return CommitmentCheck.objects.create(commitment=commitment, on=on, note=note)
+
+
+def acknowledge_check(*, partnership: Partnership, check: CommitmentCheck) -> CommitmentCheck:
+    with transaction.atomic():
+        _lock_open_couple(partnership)
+        check = (
+            CommitmentCheck.objects.select_related("commitment")
+            .select_for_update()
+            .get(pk=check.pk)
+        )
+        if check.commitment.owner_id == partnership.user_id:
+            raise StepError("Your partner acknowledges your check-offs.")
+        if check.acknowledged_at is None:
+            check.acknowledged_at = timezone.now()
+            check.save(update_fields=["acknowledged_at"])
+    return check
+
+
+def review_commitment(
+    *, partnership: Partnership, commitment: Commitment, review_on: date | None
+) -> Commitment:
+    """After reviewing it together: renew for another period, or close it (review_on=None)."""
+    with transaction.atomic():
+        _lock_open_couple(partnership)
+        commitment = Commitment.objects.select_for_update().get(pk=commitment.pk)
+        if review_on is None:
+            commitment.closed_at = timezone.now()
+        else:
+            commitment.review_on = review_on
+        commitment.save(update_fields=["closed_at", "review_on"])
+    return commitment
+
+
+# Step 10: focus areas.
+
+
+def add_focus_area(
+    *, partnership: Partnership, kind: str, title: str, plan: str, next_action: str
+) -> FocusArea:
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        if kind != FocusArea.Kind.OWN and couple.focus_areas.filter(kind=kind).exists():
+            raise StepError("You already have this area; update it below.")
+        if kind == FocusArea.Kind.OWN and not title.strip():
+            raise StepError("Give your own area a name.")
+        return FocusArea.objects.create(
+            couple=couple, kind=kind, title=title, plan=plan, next_action=next_action
+        )
+
+
+def update_focus_area(
+    *,
+    partnership: Partnership,
+    area: FocusArea,
+    plan: str,
+    next_action: str,
+    status: str,
+    note: str,
+) -> FocusArea:
+    with transaction.atomic():
+        _lock_open_couple(partnership)
+        area = FocusArea.objects.select_for_update().get(pk=area.pk)
+        area.plan = plan
+        area.next_action = next_action
+        area.status = status
+        area.updated_at = timezone.now()
+        area.save(update_fields=["plan", "next_action", "status", "updated_at"])
+        FocusAreaUpdate.objects.create(area=area, author=partnership.user, status=status, note=note)
+    return area
+
+
+# Step 11: forgiving each other.
+
+
+def decide_forgiveness(
+    *, partnership: Partnership, decision: str, reflection: str = ""
+) -> ForgivenessDecision:
+    """Record a conscious decision. When both partners' latest decision is to forgive, the
+    journey is complete; the couple lock makes two simultaneous decisions see each other."""
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        made = ForgivenessDecision.objects.create(
+            couple=couple, author=partnership.user, decision=decision
+        )
+        if reflection.strip():
+            write_reflection(partnership=partnership, step=11, text=reflection)
+        latest = {}
+        for choice in ForgivenessDecision.objects.filter(couple=couple).order_by(
+            "created_at", "pk"
+        ):
+            latest[choice.author_id] = choice.decision
+        partner_ids = set(couple.partnerships.active().values_list("user_id", flat=True))
+        journey = get_journey(couple)
+        both_forgive = len(partner_ids) == 2 and all(
+            latest.get(user_id) == ForgivenessDecision.Decision.FORGIVE for user_id in partner_ids
+        )
+        if both_forgive and journey.completed_at is None:
+            journey.completed_at = timezone.now()
+            journey.save(update_fields=["completed_at"])
+    return made

@@ -27,4 +27,53 @@ urlpatterns = [
         views.check_in_state,
         name="check_in_state",
     ),
+    path("space/pause/", views.journey_pause, name="journey_pause"),
+    path("space/resume/", views.journey_resume, name="journey_resume"),
+    path("space/safety-check/", views.safety_check, name="safety_check"),
+    path("space/safety-check/support/", views.safety_support, name="safety_support"),
+    path("space/complete/", views.journey_complete, name="journey_complete"),
+    # Step 6
+    path("space/questions/", views.question_ask, name="question_ask"),
+    path("space/questions/status/", views.ledger_status, name="ledger_status"),
+    path(
+        "space/questions/<int:question_id>/entries/",
+        views.question_respond,
+        name="question_respond",
+    ),
+    # Step 7
+    path("space/apology/", views.apology_save, name="apology_save"),
+    path(
+        "space/apologies/<int:apology_id>/responses/",
+        views.apology_respond,
+        name="apology_respond",
+    ),
+    # Step 8
+    path("space/understandings/", views.understanding_write, name="understanding_write"),
+    path(
+        "space/understandings/<int:understanding_id>/response/",
+        views.understanding_respond,
+        name="understanding_respond",
+    ),
+    # Step 9
+    path("space/commitments/", views.commitment_add, name="commitment_add"),
+    path(
+        "space/commitments/<int:commitment_id>/checks/",
+        views.commitment_check,
+        name="commitment_check",
+    ),
+    path(
+        "space/commitments/<int:commitment_id>/review/",
+        views.commitment_review,
+        name="commitment_review",
+    ),
+    path(
+        "space/commitment-checks/<int:check_id>/acknowledge/",
+        views.commitment_acknowledge,
+        name="commitment_acknowledge",
+    ),
+    # Step 10
+    path("space/focus-areas/", views.focus_area_add, name="focus_area_add"),
+    path("space/focus-areas/<int:area_id>/", views.focus_area_update, name="focus_area_update"),
+    # Step 11
+    path("space/forgiveness/", views.forgiveness_decide, name="forgiveness_decide"),
 ]

@@ -1,9 +1,14 @@
+from collections.abc import Callable
+from typing import Any
+
 from allauth.account.decorators import verified_email_required
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from couples.forms import RoleForm
 from couples.models import Partnership
@@ -11,16 +16,58 @@ from couples.selectors import get_couple_panel, get_partnership, get_partnership
 from steps import services
 from steps.charts import trust_chart
 from steps.content import content, get_step_or_404
-from steps.forms import CheckInForm, ReflectionForm
-from steps.models import CheckIn
+from steps.forms import (
+    ApologyForm,
+    ApologyResponseForm,
+    CheckInForm,
+    CommitmentCheckForm,
+    CommitmentForm,
+    CommitmentReviewForm,
+    FocusAreaForm,
+    FocusAreaUpdateForm,
+    ForgivenessForm,
+    PauseForm,
+    QuestionEntryForm,
+    QuestionForm,
+    ReflectionForm,
+    SafetyCheckForm,
+    UnderstandingForm,
+    UnderstandingResponseForm,
+)
+from steps.models import (
+    Apology,
+    CheckIn,
+    Commitment,
+    CommitmentCheck,
+    FocusArea,
+    Question,
+    Understanding,
+)
 from steps.selectors import (
+    count_unanswered_questions,
+    get_apology_state,
     get_check_in_state,
+    get_commitments,
+    get_focus_areas,
+    get_forgiveness_state,
+    get_journey_state,
+    get_latest_safety_check,
+    get_ledger,
     get_progress,
     get_reflection_for,
     get_reflections,
+    get_shared_for,
     get_steps_waiting_for,
     get_trust_history,
+    get_understandings,
+    ledger_fingerprint,
 )
+
+
+def _redirect(request: HttpRequest, to: str) -> HttpResponse:
+    if request.htmx:
+        return HttpResponseClientRedirect(resolve_url(to))
+    return redirect(to)
 
 
 @require_GET
@@ -34,13 +81,20 @@ def home(request: HttpRequest) -> HttpResponse:
     progress = get_progress(partnership.couple)
     history = get_trust_history(partnership.couple)
     partners = [partnership] + ([panel.partner] if panel.partner else [])
+    journey = get_journey_state(partnership.couple)
+    safety = get_latest_safety_check(partnership)
     return render(
         request,
         "steps/home.html",
         {
             "panel": panel,
             "progress": progress,
-            "waiting_for_me": get_steps_waiting_for(partnership),
+            "journey": journey,
+            "safety": safety,
+            "unanswered": count_unanswered_questions(partnership.couple),
+            "pause_form": PauseForm(),
+            # While paused, nobody is prompted to check in.
+            "waiting_for_me": [] if journey.is_paused else get_steps_waiting_for(partnership),
             "chart": trust_chart(history, partners),
             "days_together": (timezone.now() - partnership.couple.created_at).days,
             "role_form": RoleForm(initial={"role": partnership.role}),
@@ -72,16 +126,73 @@ def _check_in_form(state) -> CheckInForm:  # type: ignore[no-untyped-def]
     )
 
 
+def _tool_context(partnership: Partnership, number: int) -> dict[str, Any]:
+    """What a step's tool shows, for the asking partner (never another partner's drafts)."""
+    couple = partnership.couple
+    if number == 6:
+        return {
+            "questions": get_ledger(couple),
+            "unanswered": count_unanswered_questions(couple),
+            "fingerprint": ledger_fingerprint(couple),
+            "question_form": QuestionForm(),
+            "entry_form": QuestionEntryForm(),
+        }
+    if number == 7:
+        state = get_apology_state(partnership)
+        return {
+            "apology": state,
+            "may_apologize": services.may_apologize(partnership),
+            "apology_form": ApologyForm(
+                initial={"text": state.my_draft.text if state.my_draft else ""}
+            ),
+            "response_form": ApologyResponseForm(),
+        }
+    if number == 8:
+        return {
+            "understandings": get_understandings(couple),
+            "understanding_form": UnderstandingForm(),
+            "understanding_response_form": UnderstandingResponseForm(),
+        }
+    if number == 9:
+        return {
+            "commitments": get_commitments(couple),
+            "may_commit": services.may_apologize(partnership),
+            "commitment_form": CommitmentForm(),
+            "check_form": CommitmentCheckForm(),
+        }
+    if number == 10:
+        return {
+            "focus_areas": get_focus_areas(couple),
+            "focus_area_form": FocusAreaForm(),
+        }
+    if number == 11:
+        return {
+            "forgiveness": get_forgiveness_state(partnership),
+            "forgiveness_form": ForgivenessForm(),
+            "journey": get_journey_state(couple),
+        }
+    return {}
+
+
 def _step_context(request: HttpRequest, partnership: Partnership, number: int, **extra) -> dict:  # type: ignore[no-untyped-def]
     step = get_step_or_404(number)
     progress = get_progress(partnership.couple)
     state = get_check_in_state(partnership, number)
+    panel = get_couple_panel(partnership)
+    journey = get_journey_state(partnership.couple)
+    safety = get_latest_safety_check(partnership)
     context = {
         "step": step,
         "role_note": step.note_for(partnership.role),
         "progress": progress,
-        "reachable": progress.is_reachable(number),
-        "panel": get_couple_panel(partnership),
+        # Solo: with no partner in the space, nothing waits on anyone, so every step is open.
+        "reachable": progress.is_reachable(number) or panel.partner is None,
+        "panel": panel,
+        "journey": journey,
+        "safety": safety,
+        "ended": panel.has_ended,
+        "tool_template": f"steps/tools/step-{number:02d}.html" if number in TOOL_STEPS else None,
+        **_tool_context(partnership, number),
         "reflections": get_reflections(request.user, number),
         "reflection_form": ReflectionForm(step=step),
         "check_in": state,
@@ -193,3 +304,334 @@ def check_in_state(request: HttpRequest, number: int) -> HttpResponse:
     if waiting_on and state.open_round is not None and str(state.open_round.pk) == waiting_on:
         return HttpResponse(status=204)
     return render(request, "steps/step.html#check-in", _step_context(request, partnership, number))
+
+
+# The hard roads: pause, and the private safety check.
+
+
+@require_POST
+@verified_email_required
+def journey_pause(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = PauseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.pause_journey(partnership=partnership, note=form.cleaned_data["note"])
+        except services.StepError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, "The process is paused for both of you. Resume whenever you are ready."
+            )
+    else:
+        messages.error(request, form.errors["note"][0])
+    return _redirect(request, "home")
+
+
+@require_POST
+@verified_email_required
+def journey_resume(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    try:
+        services.resume_journey(partnership=partnership)
+    except services.StepError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Welcome back. The process is running again.")
+    return _redirect(request, "home")
+
+
+@require_http_methods(["GET", "POST"])
+@verified_email_required
+def safety_check(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = SafetyCheckForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        check = services.record_safety_check(partnership=partnership, **form.cleaned_data)
+        if check.has_concern:
+            return redirect("safety_support")
+        messages.success(request, "Thank you. You can change these answers at any time.")
+        return redirect("home")
+    return render(request, "steps/safety_check.html", {"form": form})
+
+
+@require_GET
+@verified_email_required
+def safety_support(request: HttpRequest) -> HttpResponse:
+    get_partnership_or_404(request.user)
+    return render(request, "steps/safety_support.html")
+
+
+# Step tools. Each answers an HTMX request with its own section, and a plain form post with a
+# redirect back to it (or the whole step page, when a form has errors).
+
+TOOL_STEPS = {6, 7, 8, 9, 10, 11}
+
+
+def _tool_response(
+    request: HttpRequest, partnership: Partnership, number: int, **overrides: Any
+) -> HttpResponse:
+    if request.htmx:
+        context = {
+            "step": get_step_or_404(number),
+            "panel": get_couple_panel(partnership),
+            **_tool_context(partnership, number),
+            **overrides,
+        }
+        return render(request, f"steps/tools/step-{number:02d}.html#tool", context)
+    if not overrides:
+        return redirect(reverse("step_detail", args=[number]) + "#tool")
+    return render(
+        request, "steps/step.html", _step_context(request, partnership, number, **overrides)
+    )
+
+
+def _tool_action(request: HttpRequest, number: int, action: Callable[[], object]) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    try:
+        action()
+    except services.StepError as error:
+        return _tool_response(request, partnership, number, tool_error=str(error))
+    return _tool_response(request, partnership, number)
+
+
+@require_POST
+@verified_email_required
+def question_ask(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 6, question_form=form)
+    return _tool_action(
+        request, 6, lambda: services.ask_question(partnership=partnership, **form.cleaned_data)
+    )
+
+
+@require_POST
+@verified_email_required
+def question_respond(request: HttpRequest, question_id: int) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    question = get_shared_for(request.user, Question, question_id)
+    form = QuestionEntryForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(
+            request, partnership, 6, entry_forms={question.pk: form}, open_question=question.pk
+        )
+    return _tool_action(
+        request,
+        6,
+        lambda: services.add_question_entry(
+            partnership=partnership, question=question, **form.cleaned_data
+        ),
+    )
+
+
+@require_GET
+@verified_email_required
+def ledger_status(request: HttpRequest) -> HttpResponse:
+    """Polled by both partners on step 6: the unanswered count, and a way to see what changed,
+    without ever replacing a form someone is typing in."""
+    partnership = get_partnership_or_404(request.user)
+    couple = partnership.couple
+    return render(
+        request,
+        "steps/tools/step-06.html#ledger-status",
+        {
+            "unanswered": count_unanswered_questions(couple),
+            "fingerprint": ledger_fingerprint(couple),
+            "seen": request.GET.get("seen", ""),
+        },
+    )
+
+
+@require_POST
+@verified_email_required
+def apology_save(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = ApologyForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 7, apology_form=form)
+    send = "send" in request.POST
+
+    def save() -> None:
+        services.save_apology_draft(partnership=partnership, **form.cleaned_data)
+        if send:
+            services.send_apology(partnership=partnership)
+
+    return _tool_action(request, 7, save)
+
+
+@require_POST
+@verified_email_required
+def apology_respond(request: HttpRequest, apology_id: int) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    apology = get_shared_for(request.user, Apology, apology_id)
+    form = ApologyResponseForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 7, response_forms={apology.pk: form})
+    return _tool_action(
+        request,
+        7,
+        lambda: services.respond_to_apology(
+            partnership=partnership, apology=apology, **form.cleaned_data
+        ),
+    )
+
+
+@require_POST
+@verified_email_required
+def understanding_write(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = UnderstandingForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 8, understanding_form=form)
+    return _tool_action(
+        request,
+        8,
+        lambda: services.write_understanding(partnership=partnership, **form.cleaned_data),
+    )
+
+
+@require_POST
+@verified_email_required
+def understanding_respond(request: HttpRequest, understanding_id: int) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    understanding = get_shared_for(request.user, Understanding, understanding_id)
+    form = UnderstandingResponseForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(
+            request, partnership, 8, understanding_response_forms={understanding.pk: form}
+        )
+    return _tool_action(
+        request,
+        8,
+        lambda: services.respond_to_understanding(
+            partnership=partnership, understanding=understanding, **form.cleaned_data
+        ),
+    )
+
+
+@require_POST
+@verified_email_required
+def commitment_add(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = CommitmentForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 9, commitment_form=form)
+    return _tool_action(
+        request, 9, lambda: services.add_commitment(partnership=partnership, **form.cleaned_data)
+    )
+
+
+@require_POST
+@verified_email_required
+def commitment_check(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    commitment = get_shared_for(request.user, Commitment, commitment_id)
+    form = CommitmentCheckForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 9, check_forms={commitment.pk: form})
+    return _tool_action(
+        request,
+        9,
+        lambda: services.check_off_commitment(
+            partnership=partnership, commitment=commitment, **form.cleaned_data
+        ),
+    )
+
+
+@require_POST
+@verified_email_required
+def commitment_acknowledge(request: HttpRequest, check_id: int) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    check = get_shared_for(
+        request.user, CommitmentCheck, check_id, couple_field="commitment__couple"
+    )
+    return _tool_action(
+        request, 9, lambda: services.acknowledge_check(partnership=partnership, check=check)
+    )
+
+
+@require_POST
+@verified_email_required
+def commitment_review(request: HttpRequest, commitment_id: int) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    commitment = get_shared_for(request.user, Commitment, commitment_id)
+    form = CommitmentReviewForm(request.POST)
+    if not form.is_valid() or not (form.cleaned_data["close"] or form.cleaned_data["review_on"]):
+        return _tool_response(
+            request, partnership, 9, tool_error="Choose a new review date, or close it."
+        )
+    review_on = None if form.cleaned_data["close"] else form.cleaned_data["review_on"]
+    return _tool_action(
+        request,
+        9,
+        lambda: services.review_commitment(
+            partnership=partnership, commitment=commitment, review_on=review_on
+        ),
+    )
+
+
+@require_POST
+@verified_email_required
+def focus_area_add(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = FocusAreaForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 10, focus_area_form=form)
+    return _tool_action(
+        request, 10, lambda: services.add_focus_area(partnership=partnership, **form.cleaned_data)
+    )
+
+
+@require_POST
+@verified_email_required
+def focus_area_update(request: HttpRequest, area_id: int) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    area = get_shared_for(request.user, FocusArea, area_id)
+    form = FocusAreaUpdateForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 10, area_forms={area.pk: form})
+    return _tool_action(
+        request,
+        10,
+        lambda: services.update_focus_area(partnership=partnership, area=area, **form.cleaned_data),
+    )
+
+
+@require_POST
+@verified_email_required
+def forgiveness_decide(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = ForgivenessForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 11, forgiveness_form=form)
+    return _tool_action(
+        request,
+        11,
+        lambda: services.decide_forgiveness(partnership=partnership, **form.cleaned_data),
+    )
+
+
+@require_GET
+@verified_email_required
+def journey_complete(request: HttpRequest) -> HttpResponse:
+    """The closing page, once both partners chose to forgive: their journey, summarised."""
+    partnership = get_partnership_or_404(request.user)
+    journey = get_journey_state(partnership.couple)
+    if journey.completed_at is None:
+        return redirect("home")
+    panel = get_couple_panel(partnership)
+    partners = [partnership] + ([panel.partner] if panel.partner else [])
+    history = get_trust_history(partnership.couple)
+    return render(
+        request,
+        "steps/journey_complete.html",
+        {
+            "panel": panel,
+            "journey": journey,
+            "progress": get_progress(partnership.couple),
+            "chart": trust_chart(history, partners),
+            "rounds": len(history),
+        },
+    )

@@ -10,6 +10,7 @@ from django.test import Client
 
 from couples.models import Partnership, Role
 from couples.services import start_couple
+from steps.models import SafetyCheck
 from trustapp.accounts.models import User
 
 PASSWORD = "a calm walk by the river 42"
@@ -38,6 +39,15 @@ class Persona:
     client: Client
 
 
+def _answer_safety_check(user: User) -> None:
+    """Personas have answered the private safety check with no concern, as most people will;
+    tests of the check itself build users without it."""
+    partnership = user.partnerships.get(left_at__isnull=True)
+    SafetyCheck.objects.create(
+        user=user, couple=partnership.couple, afraid=False, pressured=False, harmed=False
+    )
+
+
 def _persona(user: User) -> Persona:
     client = Client()
     client.force_login(user)
@@ -48,6 +58,7 @@ def _persona(user: User) -> Persona:
 def partner_a(make_user) -> Persona:  # type: ignore[no-untyped-def]
     user = make_user("alex@example.com", "Alex")
     start_couple(user=user, role=Role.HURT)
+    _answer_safety_check(user)
     return _persona(user)
 
 
@@ -57,6 +68,7 @@ def partner_b(make_user, partner_a) -> Persona:  # type: ignore[no-untyped-def]
     user = make_user("blake@example.com", "Blake")
     couple = partner_a.user.partnerships.get().couple
     Partnership.objects.create(couple=couple, user=user, seat=2, role=Role.BROKE_TRUST)
+    _answer_safety_check(user)
     return _persona(user)
 
 
@@ -65,6 +77,7 @@ def other_partner(make_user) -> Persona:  # type: ignore[no-untyped-def]
     """A partner in another couple."""
     user = make_user("casey@example.com", "Casey")
     start_couple(user=user, role=Role.MUTUAL)
+    _answer_safety_check(user)
     return _persona(user)
 
 

@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "trustapp.context_processors.safety",
             ],
         },
     },
@@ -225,6 +226,9 @@ SECURE_CSP = {
 }
 
 COUPLE_INVITATION_DAYS = 7
+
+# Where "Leave quickly" goes: an ordinary, neutral site.
+LEAVE_QUICKLY_URL = os.environ.get("LEAVE_QUICKLY_URL", "https://www.bbc.com/weather")
 
 # Keys for private reflections, newest first (see trustapp/crypto.py). Separate from SECRET_KEY so
 # that rotating one never touches the other. `make run` generates a development key.

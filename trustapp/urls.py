@@ -7,6 +7,7 @@ from trustapp.accounts import views as account_views
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("help/", views.help_now, name="help"),
+    path("help/when-the-steps-dont-help/", views.help_counselor, name="help_counselor"),
     path("accounts/preferences/", account_views.preferences, name="preferences"),
     path("accounts/", include("allauth.urls")),
     path("", include("couples.urls")),

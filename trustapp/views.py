@@ -16,6 +16,11 @@ def help_now(request: HttpRequest) -> HttpResponse:
     return render(request, "help.html")
 
 
+@require_GET
+def help_counselor(request: HttpRequest) -> HttpResponse:
+    return render(request, "help_counselor.html")
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "400.html", status=400)
 

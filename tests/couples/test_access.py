@@ -191,8 +191,8 @@ def test_both_partners_may_act_on_their_couples_invitations(request, linked, act
         ("other_partner", 200),
     ],
 )
-def test_couple_leave_page_access(request, linked, role, status):
-    response = persona(request, role).client.get(reverse("couple_leave"))
+def test_couple_end_page_access(request, linked, role, status):
+    response = persona(request, role).client.get(reverse("couple_end"))
     assert response.status_code == status
     if role == "anonymous":
         assert_login_redirect(response)

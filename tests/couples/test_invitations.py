@@ -15,9 +15,9 @@ from couples.services import (
     InvitationRefused,
     accept_invitation,
     cancel_invitation,
+    end_couple,
     invitation_problem,
     invite_partner,
-    leave_couple,
     resend_invitation,
     start_couple,
 )
@@ -313,21 +313,36 @@ def test_database_refuses_a_second_active_couple_for_one_user(partner_a):
         Partnership.objects.create(couple=other, user=partner_a.user, seat=1, role="hurt")
 
 
-def test_leaving_ends_the_space_for_both_and_tells_the_partner(
+def test_ending_freezes_the_space_for_both_and_tells_the_partner(
     partner_a, partner_b, django_capture_on_commit_callbacks
 ):
     partnership = partner_b.user.partnerships.get()
     with django_capture_on_commit_callbacks(execute=True):
-        leave_couple(partnership=partnership)
+        end_couple(partnership=partnership)
     couple = Couple.objects.get(pk=partnership.couple_id)
     assert couple.ended_at is not None
-    assert not Partnership.objects.active().exists()
+    assert couple.ended_by == partner_b.user
+    # Both still belong to the ended space, to read it, until they move on.
+    assert Partnership.objects.active().filter(couple=couple).count() == 2
     (email,) = mail.outbox
     assert email.to == ["alex@example.com"]
-    assert "Blake left" in email.subject
-    # Both are free to start again.
+    assert "Blake ended your shared space" in email.subject
+    assert "Nothing has been deleted" in email.body
+    # Either can start again; starting closes their place in the ended space.
     start_couple(user=partner_a.user, role=Role.HURT)
     start_couple(user=partner_b.user, role=Role.BROKE_TRUST)
+    assert not Partnership.objects.active().filter(couple=couple).exists()
+
+
+def test_someone_in_an_ended_space_can_accept_a_new_invitation(
+    partner_a, partner_b, make_user, django_capture_on_commit_callbacks
+):
+    end_couple(partnership=partner_a.user.partnerships.get())
+    other = start_couple(user=make_user("casey@example.com", "Casey"), role=Role.HURT)
+    _, token = send_invitation(other, "blake@example.com", django_capture_on_commit_callbacks)
+    joined = accept_invitation(token=token, user=partner_b.user, role=Role.MUTUAL)
+    assert joined.couple == other.couple
+    assert Partnership.objects.active().get(user=partner_b.user) == joined
 
 
 def test_leaving_cancels_a_waiting_invitation(
@@ -336,7 +351,7 @@ def test_leaving_cancels_a_waiting_invitation(
     _, token = send_invitation(
         alex_partnership, "blake@example.com", django_capture_on_commit_callbacks
     )
-    leave_couple(partnership=alex_partnership)
+    end_couple(partnership=alex_partnership)
     with pytest.raises(InvitationRefused) as refused:
         accept_invitation(token=token, user=invited, role=Role.MUTUAL)
     assert refused.value.problem == InvitationProblem.CANCELLED

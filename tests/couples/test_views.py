@@ -271,26 +271,38 @@ def test_logged_out_invitee_comes_back_to_the_invitation_after_logging_in(
     assert response["Location"] == path
 
 
-# Leaving
+# Ending
 
 
-def test_leave_page_says_plainly_what_happens(partner_a, partner_b):
-    content = partner_a.client.get(reverse("couple_leave")).content.decode()
-    assert "The shared space ends for both of you" in content
-    assert "Blake gets an email" in content
+def test_end_page_says_plainly_and_gently_what_happens(partner_a, partner_b):
+    content = partner_a.client.get(reverse("couple_end")).content.decode()
+    assert "The space ends for both of you" in content
+    assert "Blake gets a gentle email" in content
+    assert "Nothing is deleted" in content
     assert "Your private reflections stay yours" in content
+    assert "choosing to stop is not a failure" in content
 
 
-def test_leaving_ends_the_space_and_tells_the_partner(
+def test_ending_freezes_the_space_and_tells_the_partner(
     partner_a, partner_b, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = partner_a.client.post(reverse("couple_leave"))
+        response = partner_a.client.post(reverse("couple_end"))
     assert response.status_code == 302
-    assert not Partnership.objects.active().exists()
+    assert Couple.objects.get().ended_at is not None
     assert mail.outbox[-1].to == ["blake@example.com"]
-    assert partner_b.client.get(reverse("home"))["Location"] == reverse("couple_start")
+    home = partner_b.client.get(reverse("home"))
+    assert home.status_code == 200
+    content = home.content.decode()
+    assert "This space ended on" in content
+    assert "when Alex ended it" in content
+    assert "Start a new space" in content
+    # Read-only: roles and invitations no longer change.
+    partner_b.client.post(reverse("couple_role"), {"role": "mutual"})
+    assert Partnership.objects.get(user=partner_b.user).role == Role.BROKE_TRUST
+    assert partner_b.client.get(reverse("partner_invite")).status_code == 302
+    assert partner_b.client.get(reverse("couple_end")).status_code == 302
 
 
-def test_leave_rejects_other_methods(partner_a):
-    assert partner_a.client.put(reverse("couple_leave")).status_code == 405
+def test_end_rejects_other_methods(partner_a):
+    assert partner_a.client.put(reverse("couple_end")).status_code == 405

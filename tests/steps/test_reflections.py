@@ -196,6 +196,6 @@ def test_pages_with_private_text_stay_out_of_htmx_history(alex_reflection, partn
 
 
 def test_reflections_survive_leaving_the_couple(alex_reflection, partner_a, partner_b):
-    partner_a.client.post(reverse("couple_leave"))
+    partner_a.client.post(reverse("couple_end"))
     partner_a.client.post(reverse("couple_start"), {"role": "hurt"})
     assert SECRET in partner_a.client.get(reverse("step_detail", args=[1])).content.decode()
