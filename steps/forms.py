@@ -37,6 +37,12 @@ class ReflectionForm(forms.ModelForm):
         fields = ["prompt", "text"]
 
     def __init__(self, *args, step: Step, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # The add form and any edit form swapped in beside it need ids of their own.
+        instance = kwargs.get("instance")
+        kwargs.setdefault(
+            "auto_id",
+            f"reflection_{instance.pk}_%s" if instance and instance.pk else "reflection_%s",
+        )
         super().__init__(*args, **kwargs)
         choices = [("", "No particular prompt"), *((p, p) for p in step.prompts)]
         # An edited reflection may answer a prompt that the writers have since reworded.
@@ -53,6 +59,10 @@ class ReflectionForm(forms.ModelForm):
 
 
 class CheckInForm(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("auto_id", "check_in_%s")
+        super().__init__(*args, **kwargs)
+
     feeling = forms.TypedChoiceField(
         label="How do you feel about this step right now?",
         choices=Feeling.choices,
@@ -87,6 +97,17 @@ class CheckInForm(forms.Form):
     )
 
 
+class ToolForm(forms.Form):
+    """Several forms share a page: give each its own element ids (`<id_prefix>_<field>`), so
+    every label points at its own field."""
+
+    id_prefix = "tool"
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 def _limit_message(limit: int) -> str:
     return f"Please keep this to {limit:,} characters (it has %(show_value)d now). Nothing you typed is lost."
 
@@ -107,7 +128,9 @@ def _text(
     )
 
 
-class PauseForm(forms.Form):
+class PauseForm(ToolForm):
+    id_prefix = "pause"
+
     note = _text(
         "A note for your partner (optional)",
         500,
@@ -117,7 +140,9 @@ class PauseForm(forms.Form):
     )
 
 
-class SafetyCheckForm(forms.Form):
+class SafetyCheckForm(ToolForm):
+    id_prefix = "safety"
+
     YES_NO = [("no", "No"), ("yes", "Yes")]
 
     afraid = forms.TypedChoiceField(
@@ -140,16 +165,22 @@ class SafetyCheckForm(forms.Form):
     )
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(ToolForm):
+    id_prefix = "question"
+
     text = _text("Your question", 2000, rows=3, help_text="Up to 2,000 characters.")
 
 
-class QuestionEntryForm(forms.Form):
+class QuestionEntryForm(ToolForm):
+    id_prefix = "entry"
+
     kind = forms.ChoiceField(choices=QuestionEntry.Kind.choices, widget=forms.HiddenInput)
     text = _text("Your answer", 5000, required=False, rows=4)
 
 
-class ApologyForm(forms.Form):
+class ApologyForm(ToolForm):
+    id_prefix = "apology"
+
     text = _text(
         "Your apology",
         10_000,
@@ -158,7 +189,9 @@ class ApologyForm(forms.Form):
     )
 
 
-class ApologyResponseForm(forms.Form):
+class ApologyResponseForm(ToolForm):
+    id_prefix = "apology_response"
+
     kind = forms.ChoiceField(
         label="How do you receive it?",
         choices=ApologyResponse.Kind.choices,
@@ -168,7 +201,9 @@ class ApologyResponseForm(forms.Form):
     text = _text("In your own words (optional)", 5000, required=False, rows=4)
 
 
-class UnderstandingForm(forms.Form):
+class UnderstandingForm(ToolForm):
+    id_prefix = "understanding"
+
     text = _text(
         "What I heard you feel and need",
         5000,
@@ -177,7 +212,9 @@ class UnderstandingForm(forms.Form):
     )
 
 
-class UnderstandingResponseForm(forms.Form):
+class UnderstandingResponseForm(ToolForm):
+    id_prefix = "understanding_response"
+
     understood = forms.TypedChoiceField(
         label="How understood do you feel?",
         choices=Understood.choices,
@@ -188,7 +225,9 @@ class UnderstandingResponseForm(forms.Form):
     clarification = _text("What you would add or correct (optional)", 5000, required=False)
 
 
-class CommitmentForm(forms.Form):
+class CommitmentForm(ToolForm):
+    id_prefix = "commitment"
+
     text = forms.CharField(
         label="A concrete commitment",
         max_length=300,
@@ -211,7 +250,9 @@ class CommitmentForm(forms.Form):
         return review_on
 
 
-class CommitmentCheckForm(forms.Form):
+class CommitmentCheckForm(ToolForm):
+    id_prefix = "commitment_check"
+
     on = forms.DateField(
         label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
@@ -229,28 +270,36 @@ class CommitmentCheckForm(forms.Form):
         return on
 
 
-class CommitmentReviewForm(forms.Form):
+class CommitmentReviewForm(ToolForm):
+    id_prefix = "commitment_review"
+
     review_on = forms.DateField(
         label="Keep it until", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     close = forms.BooleanField(required=False)
 
 
-class FocusAreaForm(forms.Form):
+class FocusAreaForm(ToolForm):
+    id_prefix = "focus_area"
+
     kind = forms.ChoiceField(label="Area", choices=FocusArea.Kind.choices)
     title = forms.CharField(label="Name (for an area of your own)", max_length=80, required=False)
     plan = _text("Our plan", 3000, required=False, rows=3)
     next_action = forms.CharField(label="Next action", max_length=300, required=False)
 
 
-class FocusAreaUpdateForm(forms.Form):
+class FocusAreaUpdateForm(ToolForm):
+    id_prefix = "focus_area_update"
+
     plan = _text("Our plan", 3000, required=False, rows=3)
     next_action = forms.CharField(label="Next action", max_length=300, required=False)
     status = forms.ChoiceField(label="Where it stands", choices=FocusArea.Status.choices)
     note = forms.CharField(label="What changed (optional)", max_length=500, required=False)
 
 
-class ForgivenessForm(forms.Form):
+class ForgivenessForm(ToolForm):
+    id_prefix = "forgiveness"
+
     decision = forms.ChoiceField(
         label="Where are you with forgiving?",
         choices=ForgivenessDecision.Decision.choices,
