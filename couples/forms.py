@@ -1,6 +1,9 @@
-from django import forms
+from datetime import date
 
-from couples.models import Invitation, Role
+from django import forms
+from django.utils import timezone
+
+from couples.models import CounselorProfile, Invitation, Role, Scope
 
 
 class RoleForm(forms.Form):
@@ -31,3 +34,50 @@ class InviteForm(forms.ModelForm):
                 "(it has %(show_value)d now)."
             },
         }
+
+
+def _scope_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label="What may they see?",
+        choices=[(s.value, s.label) for s in Scope if s != Scope.PROGRESS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Progress and check-in ratings are always included. Private reflections and "
+        "unsent drafts are never shared with anyone.",
+    )
+
+
+def _ends_on_field() -> forms.DateField:
+    return forms.DateField(
+        label="Until (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="After this date your consent lapses by itself.",
+    )
+
+
+class ConsentForm(forms.Form):
+    scope = _scope_field()
+    ends_on = _ends_on_field()
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("auto_id", f"consent_{kwargs.pop('access_id', 'new')}_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_ends_on(self) -> date | None:
+        ends_on = self.cleaned_data["ends_on"]
+        if ends_on is not None and ends_on < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later date.")
+        return ends_on
+
+
+class CounselorInviteForm(ConsentForm):
+    email = forms.EmailField(label="Your counselor's email address")
+
+    field_order = ["email", "scope", "ends_on"]
+
+
+class CounselorProfileForm(forms.ModelForm):
+    class Meta:
+        model = CounselorProfile
+        fields = ["professional_name", "practice", "credentials"]

@@ -185,3 +185,150 @@ class Invitation(models.Model):
         self.status = status
         self.closed_at = timezone.now()
         self.save(update_fields=["status", "closed_at"])
+
+
+class CounselorProfile(models.Model):
+    """Makes an account a counselor's. A counselor is never a partner in a couple."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="counselor_profile"
+    )
+    professional_name = models.CharField("professional name", max_length=120)
+    practice = models.CharField("practice", max_length=200)
+    credentials = models.CharField(
+        "credentials (optional)",
+        max_length=300,
+        blank=True,
+        help_text="For example a license or registration number, and where it is held.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.professional_name} ({self.practice})"
+
+
+class Scope(models.TextChoices):
+    """What a counselor may see. Progress and check-in ratings are the minimum of any consent."""
+
+    PROGRESS = "progress", "Progress through the steps, and check-in ratings"
+    CHECK_IN_NOTES = "check_in_notes", "Notes written to each other in check-ins"
+    QUESTIONS = "questions", "Step 6: questions and answers"
+    APOLOGY = "apology", "Step 7: apologies sent, and the responses to them"
+    COMMITMENTS = "commitments", "Step 9: commitments and their check-offs"
+    PLANS = "plans", "Step 10: plans for what you can improve"
+
+
+def normalize_scope(items: "list[str] | set[str]") -> list[str]:
+    """Known items only, always including the minimum, in a stable order."""
+    wanted = set(items) | {Scope.PROGRESS.value}
+    return [scope.value for scope in Scope if scope.value in wanted]
+
+
+class CounselorAccess(models.Model):
+    """A counselor invited into one couple's summary. It opens only while both partners'
+    current consent allows it; the consent itself is the append-only trail of ConsentEvents."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="counselor_accesses")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    email = models.EmailField("counselor's email address")
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    counselor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="counselor_accesses",
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The effective scope the counselor was last told about (None: they were told it is closed).
+    notified_scope = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["couple", "counselor"],
+                condition=Q(cancelled_at__isnull=True),
+                name="counselor_access_once_per_couple",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Counselor access {self.pk} to couple {self.couple_id}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.expires_at is None:
+            self.expires_at = self.created_at + timedelta(days=settings.COUPLE_INVITATION_DAYS)
+        super().save(*args, **kwargs)
+
+    def issue_token(self) -> str:
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.save(update_fields=["token_hash"])
+        return token
+
+
+class ConsentEvent(models.Model):
+    """One partner's consent decision about one counselor, never edited or deleted: the latest
+    event per partner is their current consent, and the whole trail is shown to both."""
+
+    class Action(models.TextChoices):
+        GRANT = "grant", "gave consent"
+        CHANGE = "change", "changed what is shared"
+        DECLINE = "decline", "declined"
+        REVOKE = "revoke", "withdrew consent"
+
+    access = models.ForeignKey(CounselorAccess, on_delete=models.CASCADE, related_name="events")
+    partner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    scope = models.JSONField(default=list)
+    ends_on = models.DateField(null=True, blank=True)
+    # The wording the partner saw when deciding, so the consent can be proven later.
+    wording = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Consent event {self.pk}: {self.action}"
+
+    @property
+    def allows(self) -> bool:
+        if self.action not in (self.Action.GRANT, self.Action.CHANGE):
+            return False
+        return self.ends_on is None or timezone.localdate() <= self.ends_on
+
+    @property
+    def has_lapsed(self) -> bool:
+        return (
+            self.action in (self.Action.GRANT, self.Action.CHANGE)
+            and self.ends_on is not None
+            and timezone.localdate() > self.ends_on
+        )
+
+
+class AccessLogEntry(models.Model):
+    """Every time a counselor asked for a couple's summary: when, which page, and whether it was
+    allowed. Never what they saw."""
+
+    access = models.ForeignKey(CounselorAccess, on_delete=models.CASCADE, related_name="log")
+    counselor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    path = models.CharField(max_length=300)
+    allowed = models.BooleanField()
+    scope = models.JSONField(default=list)
+    viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-viewed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Access log {self.pk}"

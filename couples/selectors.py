@@ -5,7 +5,16 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.http import Http404
 
-from couples.models import Couple, Invitation, Partnership
+from couples.models import (
+    AccessLogEntry,
+    ConsentEvent,
+    CounselorAccess,
+    CounselorProfile,
+    Couple,
+    Invitation,
+    Partnership,
+    normalize_scope,
+)
 from trustapp.accounts.models import User
 
 
@@ -82,3 +91,105 @@ def get_couple_panel(partnership: Partnership) -> CouplePanel:
             .first()
         )
     return CouplePanel(me=partnership, partner=partner, invitation=invitation)
+
+
+def is_counselor(user: User) -> bool:
+    return user.is_authenticated and CounselorProfile.objects.filter(user=user).exists()
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """Where one counselor access stands, read fresh on every request (never cached: a
+    revocation must apply to the very next one)."""
+
+    access: CounselorAccess
+    partners: list[Partnership]
+    latest: dict[int, ConsentEvent]  # partner user id -> their latest event
+    events: list[ConsentEvent]
+
+    def consent_of(self, user_id: int) -> ConsentEvent | None:
+        return self.latest.get(user_id)
+
+    @property
+    def consenting(self) -> list[Partnership]:
+        return [p for p in self.partners if (e := self.latest.get(p.user_id)) and e.allows]
+
+    @property
+    def both_consent(self) -> bool:
+        return len(self.partners) == 2 and len(self.consenting) == 2
+
+    @property
+    def effective_scope(self) -> list[str] | None:
+        """What both partners agreed to share, or None while access is closed."""
+        if not self.both_consent:
+            return None
+        shared = set.intersection(*(set(self.latest[p.user_id].scope) for p in self.partners))
+        return normalize_scope(shared)
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.access.counselor_id is not None
+            and self.access.cancelled_at is None
+            and self.access.couple.ended_at is None
+            and self.effective_scope is not None
+        )
+
+    @property
+    def live_scope(self) -> list[str] | None:
+        return self.effective_scope if self.is_live else None
+
+
+def get_consent_state(access: CounselorAccess) -> ConsentState:
+    partners = list(
+        Partnership.objects.active().select_related("user").filter(couple_id=access.couple_id)
+    )
+    events = list(access.events.select_related("partner").order_by("created_at", "pk"))
+    latest: dict[int, ConsentEvent] = {}
+    for event in events:
+        latest[event.partner_id] = event
+    return ConsentState(access=access, partners=partners, latest=latest, events=events)
+
+
+def get_couple_counselors(couple: Couple) -> list[ConsentState]:
+    accesses = CounselorAccess.objects.filter(
+        couple=couple, cancelled_at__isnull=True
+    ).select_related("couple", "counselor__counselor_profile", "invited_by")
+    return [get_consent_state(access) for access in accesses.order_by("created_at")]
+
+
+def get_counselor_access_for_partner(user: User, access_id: int) -> CounselorAccess:
+    """A counselor access of the user's own couple; anyone else's is a 404."""
+    partnership = get_partnership_or_404(user)
+    try:
+        return CounselorAccess.objects.select_related("couple", "counselor").get(
+            pk=access_id, couple=partnership.couple, cancelled_at__isnull=True
+        )
+    except CounselorAccess.DoesNotExist:
+        raise Http404("No such counselor.") from None
+
+
+def get_access_for_counselor(user: User, access_id: int) -> CounselorAccess:
+    """An access the user holds as the counselor; anyone else's is a 404. Whether it is live
+    right now is a separate question (see ConsentState.is_live)."""
+    try:
+        return CounselorAccess.objects.select_related("couple").get(
+            pk=access_id, counselor=user, cancelled_at__isnull=True
+        )
+    except CounselorAccess.DoesNotExist:
+        raise Http404("No such couple.") from None
+
+
+def get_counselor_accesses(user: User) -> list[ConsentState]:
+    accesses = CounselorAccess.objects.filter(
+        counselor=user, cancelled_at__isnull=True
+    ).select_related("couple", "invited_by")
+    return [get_consent_state(access) for access in accesses.order_by("-accepted_at")]
+
+
+def get_access_log(couple: Couple) -> list[AccessLogEntry]:
+    return list(
+        AccessLogEntry.objects.filter(access__couple=couple).select_related(
+            "counselor__counselor_profile"
+        )[:200]
+    )

@@ -6,13 +6,26 @@ defence. Emails go out through tasks once the transaction has committed.
 """
 
 import enum
+from datetime import date
 from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from couples import tasks
-from couples.models import Couple, Invitation, Partnership, Role, hash_token
+from couples.models import (
+    AccessLogEntry,
+    ConsentEvent,
+    CounselorAccess,
+    CounselorProfile,
+    Couple,
+    Invitation,
+    Partnership,
+    Role,
+    Scope,
+    hash_token,
+    normalize_scope,
+)
 from couples.selectors import get_partnership, has_verified_email
 from trustapp.accounts.models import User
 
@@ -36,6 +49,8 @@ def _move_on_from_ended_space(user: User) -> None:
 def start_couple(*, user: User, role: Role | str) -> Partnership:
     try:
         with transaction.atomic():
+            if CounselorProfile.objects.filter(user=user).exists():
+                raise CoupleError("A counselor account cannot be a partner in a shared space.")
             _move_on_from_ended_space(user)
             if get_partnership(user) is not None:
                 raise AlreadyInCouple("You already have a shared space.")
@@ -110,6 +125,7 @@ class InvitationProblem(enum.StrEnum):
     ALREADY_JOINED = "already_joined"
     IN_ANOTHER_COUPLE = "in_another_couple"
     WRONG_ACCOUNT = "wrong_account"
+    COUNSELOR_ACCOUNT = "counselor_account"
 
 
 class InvitationRefused(CoupleError):
@@ -153,6 +169,8 @@ def invitation_problem(invitation: Invitation | None, user: User) -> InvitationP
             return InvitationProblem.IN_ANOTHER_COUPLE
     if not has_verified_email(user, invitation.email):
         return InvitationProblem.WRONG_ACCOUNT
+    if CounselorProfile.objects.filter(user=user).exists():
+        return InvitationProblem.COUNSELOR_ACCOUNT
     return None
 
 
@@ -209,3 +227,210 @@ def end_couple(*, partnership: Partnership) -> None:
         transaction.on_commit(
             partial(tasks.send_space_ended.enqueue, couple.pk, partnership.user_id)
         )
+
+
+# Counselors: invited by a partner, seen only while both partners consent.
+
+CONSENT_WORDING = (
+    "I agree that {counselor} may see a summary of our shared space: {items}. "
+    "They will never see my private reflections or unsent drafts. "
+    "I can narrow or withdraw this at any time, and it ends by itself on {ends_on}."
+)
+
+
+def consent_wording(*, counselor: str, scope: list[str], ends_on: date | None) -> str:
+    items = "; ".join(Scope(item).label for item in normalize_scope(scope))
+    return CONSENT_WORDING.format(
+        counselor=counselor, items=items, ends_on=ends_on.isoformat() if ends_on else "no set date"
+    )
+
+
+def create_counselor_profile(
+    *, user: User, professional_name: str, practice: str, credentials: str = ""
+) -> CounselorProfile:
+    with transaction.atomic():
+        partnership = get_partnership(user)
+        if partnership is not None and partnership.couple.ended_at is None:
+            raise CoupleError(
+                "This account is a partner in a shared space. A counselor needs an account of "
+                "their own."
+            )
+        profile, _ = CounselorProfile.objects.update_or_create(
+            user=user,
+            defaults={
+                "professional_name": professional_name,
+                "practice": practice,
+                "credentials": credentials,
+            },
+        )
+    return profile
+
+
+def invite_counselor(
+    *, partnership: Partnership, email: str, scope: list[str], ends_on: date | None
+) -> CounselorAccess:
+    """The inviting partner consents as they invite; the other partner is asked for theirs."""
+    with transaction.atomic():
+        couple = _lock_active_couple(partnership)
+        partner_emails = {
+            p.user.email.lower() for p in couple.partnerships.active().select_related("user")
+        }
+        if email.lower() in partner_emails:
+            raise CoupleError("That is a partner's address. Enter your counselor's email address.")
+        access = CounselorAccess.objects.create(
+            couple=couple, invited_by=partnership.user, email=email
+        )
+        scope = normalize_scope(scope)
+        ConsentEvent.objects.create(
+            access=access,
+            partner=partnership.user,
+            action=ConsentEvent.Action.GRANT,
+            scope=scope,
+            ends_on=ends_on,
+            wording=consent_wording(counselor=email, scope=scope, ends_on=ends_on),
+        )
+        transaction.on_commit(partial(tasks.send_counselor_invitation.enqueue, access.pk))
+        transaction.on_commit(
+            partial(tasks.send_consent_request.enqueue, access.pk, partnership.user_id)
+        )
+    return access
+
+
+def find_counselor_invitation(token: str) -> CounselorAccess | None:
+    return (
+        CounselorAccess.objects.select_related("couple", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def counselor_invitation_problem(access: CounselorAccess | None, user: User) -> str | None:
+    if access is None:
+        return "not_found"
+    if access.cancelled_at is not None or access.couple.ended_at is not None:
+        return "closed"
+    if access.counselor_id is not None:
+        return (
+            "already_joined" if user.is_authenticated and access.counselor_id == user.pk else "used"
+        )
+    if timezone.now() >= access.expires_at:
+        return "expired"
+    if not user.is_authenticated:
+        return None
+    if get_partnership(user) is not None and get_partnership(user).couple.ended_at is None:
+        return "partner_account"
+    if not has_verified_email(user, access.email):
+        return "wrong_account"
+    return None
+
+
+def accept_counselor_invitation(*, token: str, user: User) -> CounselorAccess:
+    found = find_counselor_invitation(token)
+    if found is None:
+        raise CoupleError("not_found")
+    with transaction.atomic():
+        Couple.objects.select_for_update().get(pk=found.couple_id)
+        access = (
+            CounselorAccess.objects.select_for_update().select_related("couple").get(pk=found.pk)
+        )
+        problem = counselor_invitation_problem(access, user)
+        if problem is not None:
+            raise CoupleError(problem)
+        if not CounselorProfile.objects.filter(user=user).exists():
+            raise CoupleError("no_profile")
+        if CounselorAccess.objects.filter(
+            couple_id=access.couple_id, counselor=user, cancelled_at__isnull=True
+        ).exists():
+            raise CoupleError("already_joined")
+        access.counselor = user
+        access.accepted_at = timezone.now()
+        access.save(update_fields=["counselor", "accepted_at"])
+        _sync_counselor_notice(access)
+    return access
+
+
+def record_consent(
+    *,
+    partnership: Partnership,
+    access: CounselorAccess,
+    action: str,
+    scope: list[str] | None = None,
+    ends_on: date | None = None,
+) -> ConsentEvent:
+    """Append a partner's consent decision; the counselor's access follows on their next
+    request. Both partners' decisions about one counselor are serialised on the couple row."""
+    with transaction.atomic():
+        Couple.objects.select_for_update().get(pk=partnership.couple_id)
+        access = (
+            CounselorAccess.objects.select_for_update()
+            .select_related("couple", "counselor__counselor_profile")
+            .get(pk=access.pk)
+        )
+        if access.couple.ended_at is not None and action in (
+            ConsentEvent.Action.GRANT,
+            ConsentEvent.Action.CHANGE,
+        ):
+            raise CoupleError("This space has ended, so nobody new can be let in.")
+        action = ConsentEvent.Action(action)
+        scope = (
+            normalize_scope(scope or [])
+            if action
+            in (
+                ConsentEvent.Action.GRANT,
+                ConsentEvent.Action.CHANGE,
+            )
+            else []
+        )
+        counselor_name = (
+            access.counselor.counselor_profile.professional_name
+            if access.counselor_id and hasattr(access.counselor, "counselor_profile")
+            else access.email
+        )
+        event = ConsentEvent.objects.create(
+            access=access,
+            partner=partnership.user,
+            action=action,
+            scope=scope,
+            ends_on=ends_on if scope else None,
+            wording=consent_wording(counselor=counselor_name, scope=scope, ends_on=ends_on)
+            if scope
+            else "",
+        )
+        _sync_counselor_notice(access)
+    return event
+
+
+def _sync_counselor_notice(access: CounselorAccess) -> None:
+    """Tell the counselor when their access opens, narrows, widens or ends (inside the caller's
+    transaction, with the access row locked)."""
+    if access.counselor_id is None:
+        return
+    from couples.selectors import get_consent_state
+
+    now_scope = get_consent_state(access).live_scope
+    before = access.notified_scope
+    if now_scope == before:
+        return
+    if before is None:
+        change = "opened"
+    elif now_scope is None:
+        change = "ended"
+    elif set(now_scope) < set(before):
+        change = "narrowed"
+    else:
+        change = "changed"
+    access.notified_scope = now_scope
+    access.save(update_fields=["notified_scope"])
+    transaction.on_commit(partial(tasks.send_counselor_access_changed.enqueue, access.pk, change))
+
+
+def log_counselor_view(
+    *, access: CounselorAccess, counselor: User, path: str, scope: list[str] | None
+) -> AccessLogEntry:
+    return AccessLogEntry.objects.create(
+        access=access,
+        counselor=counselor,
+        path=path[:300],
+        allowed=scope is not None,
+        scope=scope or [],
+    )

@@ -1,7 +1,7 @@
 from django.tasks import task
 
 from couples import emails
-from couples.models import Couple, Invitation, Partnership
+from couples.models import CounselorAccess, Couple, Invitation, Partnership
 from trustapp.accounts.models import User
 
 
@@ -32,3 +32,30 @@ def send_space_ended(couple_id: int, ended_by_id: int) -> None:
     ended_by = User.objects.get(pk=ended_by_id)
     for partnership in couple.partnerships.select_related("user").exclude(user=ended_by):
         emails.space_ended(to=partnership.user, ended_by=ended_by)
+
+
+@task()
+def send_counselor_invitation(access_id: int) -> None:
+    access = CounselorAccess.objects.select_related("invited_by", "couple").get(pk=access_id)
+    if access.cancelled_at is not None or access.counselor_id is not None:
+        return
+    emails.counselor_invitation(access, token=access.issue_token())
+
+
+@task()
+def send_consent_request(access_id: int, inviter_id: int) -> None:
+    access = CounselorAccess.objects.select_related("invited_by").get(pk=access_id)
+    for partnership in (
+        Partnership.objects.active()
+        .select_related("user")
+        .filter(couple_id=access.couple_id)
+        .exclude(user_id=inviter_id)
+    ):
+        emails.consent_request(to=partnership.user, access=access)
+
+
+@task()
+def send_counselor_access_changed(access_id: int, change: str) -> None:
+    access = CounselorAccess.objects.select_related("counselor").get(pk=access_id)
+    if access.counselor is not None:
+        emails.counselor_access_changed(to=access.counselor, access=access, change=change)

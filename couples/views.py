@@ -9,13 +9,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from couples import services
-from couples.forms import InviteForm, RoleForm
+from couples.forms import (
+    ConsentForm,
+    CounselorInviteForm,
+    CounselorProfileForm,
+    InviteForm,
+    RoleForm,
+)
+from couples.models import ConsentEvent, Partnership, Scope
 from couples.selectors import (
+    get_access_log,
+    get_consent_state,
+    get_counselor_access_for_partner,
+    get_couple_counselors,
     get_couple_panel,
     get_invitation_for,
     get_live_partnership,
     get_partnership,
     get_partnership_or_404,
+    is_counselor,
 )
 from couples.services import InvitationProblem
 from trustapp.accounts.adapter import PENDING_INVITATION_SESSION_KEY
@@ -31,6 +43,8 @@ def _redirect(request: HttpRequest, to: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @verified_email_required
 def couple_start(request: HttpRequest) -> HttpResponse:
+    if is_counselor(request.user):
+        return redirect("counselor_dashboard")
     if get_live_partnership(request.user) is not None:
         return redirect("home")
     form = RoleForm(request.POST if request.method == "POST" else None)
@@ -211,3 +225,166 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     inviter = partnership.couple.invitations.get(accepted_by=request.user).invited_by
     messages.success(request, f"You have joined {inviter.display_name} in your shared space.")
     return redirect("home")
+
+
+# Counselors
+
+
+@require_GET
+@verified_email_required
+def sharing(request: HttpRequest) -> HttpResponse:
+    """Who can see our space: every counselor, each partner's consent, and every view."""
+    partnership = get_partnership_or_404(request.user)
+    return render(request, "couples/sharing.html", _sharing_context(partnership))
+
+
+def _sharing_context(partnership: Partnership, **overrides: object) -> dict:
+    counselors = get_couple_counselors(partnership.couple)
+    return {
+        "panel": get_couple_panel(partnership),
+        "counselors": counselors,
+        "consent_forms": {
+            state.access.pk: ConsentForm(
+                access_id=state.access.pk,
+                initial=_consent_initial(state.consent_of(partnership.user_id)),
+            )
+            for state in counselors
+        },
+        "invite_form": CounselorInviteForm(),
+        "access_log": get_access_log(partnership.couple),
+        "scopes": Scope,
+        **overrides,
+    }
+
+
+def _consent_initial(event: ConsentEvent | None) -> dict:
+    if event is None or not event.allows:
+        return {}
+    return {"scope": event.scope, "ends_on": event.ends_on}
+
+
+@require_POST
+@verified_email_required
+def counselor_invite(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = CounselorInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invite_counselor(
+                partnership=partnership,
+                email=form.cleaned_data["email"],
+                scope=form.cleaned_data["scope"],
+                ends_on=form.cleaned_data["ends_on"],
+            )
+        except services.CoupleError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request,
+                f"We sent the invitation to {form.cleaned_data['email']}. Nothing is shared until "
+                "your partner consents too.",
+            )
+            return _redirect(request, "sharing")
+    return render(request, "couples/sharing.html", _sharing_context(partnership, invite_form=form))
+
+
+@require_POST
+@verified_email_required
+def consent_update(request: HttpRequest, access_id: int) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    access = get_counselor_access_for_partner(request.user, access_id)
+    action = request.POST.get("action", "")
+    if action in (ConsentEvent.Action.REVOKE, ConsentEvent.Action.DECLINE):
+        services.record_consent(partnership=partnership, access=access, action=action)
+        messages.success(request, "Done. They can no longer see anything of your space.")
+        return _redirect(request, "sharing")
+    form = ConsentForm(request.POST, access_id=access.pk)
+    if not form.is_valid():
+        forms_by_access = _sharing_context(partnership)["consent_forms"]
+        forms_by_access[access.pk] = form
+        return render(
+            request,
+            "couples/sharing.html",
+            _sharing_context(partnership, consent_forms=forms_by_access),
+        )
+    previous = get_consent_state(access).consent_of(partnership.user_id)
+    try:
+        services.record_consent(
+            partnership=partnership,
+            access=access,
+            action=ConsentEvent.Action.CHANGE
+            if previous is not None and previous.allows
+            else ConsentEvent.Action.GRANT,
+            scope=form.cleaned_data["scope"],
+            ends_on=form.cleaned_data["ends_on"],
+        )
+    except services.CoupleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Your consent is saved.")
+    return _redirect(request, "sharing")
+
+
+@require_http_methods(["GET", "POST"])
+@verified_email_required
+def counselor_profile(request: HttpRequest) -> HttpResponse:
+    profile = getattr(request.user, "counselor_profile", None)
+    form = CounselorProfileForm(
+        request.POST if request.method == "POST" else None, instance=profile
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_counselor_profile(user=request.user, **form.cleaned_data)
+        except services.CoupleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your counselor profile is saved.")
+            next_path = request.session.get(PENDING_INVITATION_SESSION_KEY)
+            if isinstance(next_path, str) and next_path.startswith("/counselor-invitation/"):
+                return redirect(next_path)
+            return redirect("counselor_dashboard")
+    return render(request, "couples/counselor_profile.html", {"form": form})
+
+
+def _counselor_invitation_page(
+    request: HttpRequest, token: str, *, problem: str | None, status: int = 200
+) -> HttpResponse:
+    response = render(
+        request,
+        "couples/counselor_invitation.html",
+        {
+            "access": services.find_counselor_invitation(token),
+            "problem": problem,
+            "token": token,
+            "has_profile": is_counselor(request.user),
+        },
+        status=status,
+    )
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@require_GET
+def counselor_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    found = services.find_counselor_invitation(token)
+    problem = services.counselor_invitation_problem(found, request.user)
+    if problem is None:
+        request.session[PENDING_INVITATION_SESSION_KEY] = request.path
+    status = (
+        404 if problem == "not_found" else 410 if problem in ("expired", "used", "closed") else 200
+    )
+    return _counselor_invitation_page(request, token, problem=problem, status=status)
+
+
+@require_POST
+@login_required
+def counselor_invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        services.accept_counselor_invitation(token=token, user=request.user)
+    except services.CoupleError as error:
+        return _counselor_invitation_page(request, token, problem=str(error), status=409)
+    request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    messages.success(
+        request, "You have accepted. The summary opens once both partners have consented."
+    )
+    return redirect("counselor_dashboard")

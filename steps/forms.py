@@ -278,6 +278,12 @@ class CommitmentReviewForm(ToolForm):
     )
     close = forms.BooleanField(required=False)
 
+    def clean_review_on(self) -> date | None:
+        review_on = self.cleaned_data["review_on"]
+        if review_on is not None and review_on <= timezone.localdate():
+            raise forms.ValidationError("Choose a date after today.")
+        return review_on
+
 
 class FocusAreaForm(ToolForm):
     id_prefix = "focus_area"

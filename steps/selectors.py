@@ -281,3 +281,101 @@ def get_forgiveness_state(partnership: Partnership) -> ForgivenessState:
         partners=next((d for d in history if d.author_id != partnership.user_id), None),
         history=history,
     )
+
+
+@dataclass(frozen=True)
+class SummaryAnswer:
+    name: str
+    feeling: str
+    trust: int
+    ready: bool
+    note: str | None  # None unless check-in notes are in scope
+
+
+@dataclass(frozen=True)
+class SummaryRound:
+    step: int
+    number: int
+    revealed_at: datetime
+    answers: list[SummaryAnswer]
+
+
+@dataclass(frozen=True)
+class CounselorSummary:
+    """Everything a counselor may see of a couple, built from the scope both partners agreed
+    to. What is out of scope is never fetched, so no template can leak it. Private reflections
+    and unsent drafts are never part of it, whatever the scope."""
+
+    couple: Couple
+    partners: list[Partnership]
+    scope: list[str]
+    progress: Progress
+    history: list[TrustPoint]
+    rounds: list[SummaryRound]
+    questions: list[Question] | None
+    apologies: list[Apology] | None
+    commitments: list[Commitment] | None
+    focus_areas: list[FocusArea] | None
+
+
+def get_counselor_summary(couple: Couple, scope: list[str]) -> CounselorSummary:
+    partners = list(couple.partnerships.active().select_related("user").order_by("seat"))
+    names = {p.user_id: p.user.display_name for p in partners}
+    with_notes = "check_in_notes" in scope
+    rounds = []
+    revealed = (
+        CheckInRound.objects.filter(couple=couple, revealed_at__isnull=False)
+        .prefetch_related("check_ins")
+        .order_by("-revealed_at")
+    )
+    for check_in_round in revealed:
+        rounds.append(
+            SummaryRound(
+                step=check_in_round.step,
+                number=check_in_round.number,
+                revealed_at=check_in_round.revealed_at,
+                answers=[
+                    SummaryAnswer(
+                        name=names.get(answer.author_id, "A former partner"),
+                        feeling=answer.get_feeling_display(),
+                        trust=answer.trust,
+                        ready=answer.ready,
+                        note=answer.note if with_notes else None,
+                    )
+                    for answer in check_in_round.check_ins.all()
+                ],
+            )
+        )
+    return CounselorSummary(
+        couple=couple,
+        partners=partners,
+        scope=scope,
+        progress=get_progress(couple),
+        history=get_trust_history(couple),
+        rounds=rounds,
+        questions=get_ledger(couple) if "questions" in scope else None,
+        apologies=(
+            list(
+                Apology.objects.filter(couple=couple, sent_at__isnull=False).prefetch_related(
+                    "responses"
+                )
+            )
+            if "apology" in scope
+            else None
+        ),
+        commitments=get_commitments(couple) if "commitments" in scope else None,
+        focus_areas=get_focus_areas(couple) if "plans" in scope else None,
+    )
+
+
+def get_last_activity(couple: Couple) -> datetime | None:
+    """The latest shared moment of a couple (a check-in answer, a question), for a counselor's
+    dashboard. Private writing does not count: its timing is private too."""
+    latest = [
+        CheckIn.objects.filter(round__couple=couple).aggregate(Max("updated_at"))[
+            "updated_at__max"
+        ],
+        Question.objects.filter(couple=couple).aggregate(Max("updated_at"))["updated_at__max"],
+    ]
+    moments = [moment for moment in latest if moment is not None]
+    return max(moments) if moments else None

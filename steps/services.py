@@ -60,10 +60,12 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
     exactly once. The reveal itself is a conditional update, and the unique constraints (one open
     round per step, one answer per partner per round) are the last line of defence."""
     with transaction.atomic():
-        couple = Couple.objects.select_for_update().get(pk=partnership.couple_id)
-        if couple.ended_at is not None:
-            raise StepError("This space has ended, so its check-ins are closed.")
-        if not get_progress(couple).is_reachable(step):
+        couple = _lock_open_couple(partnership)
+        if get_journey(couple).is_paused:
+            raise StepError("The process is paused, so check-ins wait until one of you resumes it.")
+        partner_ids = set(couple.partnerships.active().values_list("user_id", flat=True))
+        # Solo: with nobody else in the space, nothing waits on anyone, so every step is open.
+        if len(partner_ids) == 2 and not get_progress(couple).is_reachable(step):
             raise StepError(
                 "This step opens once the two of you have moved on from the ones before it."
             )
@@ -80,7 +82,6 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
                 "note": answer.note,
             },
         )
-        partner_ids = set(couple.partnerships.active().values_list("user_id", flat=True))
         answered = set(check_in_round.check_ins.values_list("author_id", flat=True))
         if len(partner_ids) == 2 and partner_ids <= answered:
             _reveal(check_in_round)
@@ -123,11 +124,24 @@ def delete_reflection(*, reflection: Reflection) -> None:
     reflection.delete()
 
 
-def _lock_open_couple(partnership: Partnership) -> Couple:
-    """Lock the couple for a shared change. An ended space is read-only for both partners."""
+def _lock_open_couple(partnership: Partnership, *, exercise: bool = True) -> Couple:
+    """Lock the couple for a shared change. An ended space is read-only for both partners, and
+    a partner who told us they may not be safe is never drawn into the shared exercises."""
     couple = Couple.objects.select_for_update().get(pk=partnership.couple_id)
     if couple.ended_at is not None:
         raise StepError("This space has ended. What you shared is still here to read.")
+    if not exercise:
+        return couple
+    latest_check = (
+        SafetyCheck.objects.filter(user_id=partnership.user_id, couple=couple)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if latest_check is not None and latest_check.has_concern:
+        raise StepError(
+            "The shared exercises are set aside for you, because your safety comes first. "
+            "You can change your private answers at any time."
+        )
     return couple
 
 
@@ -145,7 +159,7 @@ def get_journey(couple: Couple) -> Journey:
 
 def pause_journey(*, partnership: Partnership, note: str = "") -> Journey:
     with transaction.atomic():
-        couple = _lock_open_couple(partnership)
+        couple = _lock_open_couple(partnership, exercise=False)
         journey = get_journey(couple)
         if not journey.is_paused:
             journey.pause(by=partnership.user, note=note)
@@ -154,7 +168,7 @@ def pause_journey(*, partnership: Partnership, note: str = "") -> Journey:
 
 def resume_journey(*, partnership: Partnership) -> Journey:
     with transaction.atomic():
-        couple = _lock_open_couple(partnership)
+        couple = _lock_open_couple(partnership, exercise=False)
         journey = get_journey(couple)
         if journey.is_paused:
             journey.resume()

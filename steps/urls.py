@@ -76,4 +76,7 @@ urlpatterns = [
     path("space/focus-areas/<int:area_id>/", views.focus_area_update, name="focus_area_update"),
     # Step 11
     path("space/forgiveness/", views.forgiveness_decide, name="forgiveness_decide"),
+    # Counselors
+    path("counselor/", views.counselor_dashboard, name="counselor_dashboard"),
+    path("counselor/couples/<int:access_id>/", views.counselor_summary, name="counselor_summary"),
 ]

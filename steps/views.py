@@ -11,8 +11,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from couples.forms import RoleForm
-from couples.models import Partnership
-from couples.selectors import get_couple_panel, get_partnership, get_partnership_or_404
+from couples.models import Partnership, Scope
+from couples.selectors import (
+    get_access_for_counselor,
+    get_consent_state,
+    get_counselor_accesses,
+    get_couple_panel,
+    get_partnership,
+    get_partnership_or_404,
+    is_counselor,
+)
+from couples.services import log_counselor_view
 from steps import services
 from steps.charts import trust_chart
 from steps.content import content, get_step_or_404
@@ -48,9 +57,11 @@ from steps.selectors import (
     get_apology_state,
     get_check_in_state,
     get_commitments,
+    get_counselor_summary,
     get_focus_areas,
     get_forgiveness_state,
     get_journey_state,
+    get_last_activity,
     get_latest_safety_check,
     get_ledger,
     get_progress,
@@ -76,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The couple home: both partners, the eleven steps, and the trust between them over time."""
     partnership = get_partnership(request.user)
     if partnership is None:
-        return redirect("couple_start")
+        return redirect("counselor_dashboard" if is_counselor(request.user) else "couple_start")
     panel = get_couple_panel(partnership)
     progress = get_progress(partnership.couple)
     history = get_trust_history(partnership.couple)
@@ -372,9 +383,11 @@ def _tool_response(
     request: HttpRequest, partnership: Partnership, number: int, **overrides: Any
 ) -> HttpResponse:
     if request.htmx:
+        panel = get_couple_panel(partnership)
         context = {
             "step": get_step_or_404(number),
-            "panel": get_couple_panel(partnership),
+            "panel": panel,
+            "ended": panel.has_ended,
             **_tool_context(partnership, number),
             **overrides,
         }
@@ -558,7 +571,9 @@ def commitment_review(request: HttpRequest, commitment_id: int) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
     commitment = get_shared_for(request.user, Commitment, commitment_id)
     form = CommitmentReviewForm(request.POST)
-    if not form.is_valid() or not (form.cleaned_data["close"] or form.cleaned_data["review_on"]):
+    if not form.is_valid():
+        return _tool_response(request, partnership, 9, tool_error=form.errors["review_on"][0])
+    if not (form.cleaned_data["close"] or form.cleaned_data["review_on"]):
         return _tool_response(
             request, partnership, 9, tool_error="Choose a new review date, or close it."
         )
@@ -633,5 +648,49 @@ def journey_complete(request: HttpRequest) -> HttpResponse:
             "progress": get_progress(partnership.couple),
             "chart": trust_chart(history, partners),
             "rounds": len(history),
+        },
+    )
+
+
+# Counselors: a dashboard, and one summary per couple, only while both partners consent.
+
+
+@require_GET
+@verified_email_required
+def counselor_dashboard(request: HttpRequest) -> HttpResponse:
+    if not is_counselor(request.user):
+        return redirect("counselor_profile")
+    entries = []
+    for state in get_counselor_accesses(request.user):
+        live = state.live_scope is not None
+        entries.append(
+            {
+                "state": state,
+                "live": live,
+                # Couples whose consent is pending or withdrawn show none of their data.
+                "current_step": get_progress(state.access.couple).current_step if live else None,
+                "last_activity": get_last_activity(state.access.couple) if live else None,
+            }
+        )
+    return render(request, "steps/counselor_dashboard.html", {"entries": entries})
+
+
+@require_GET
+@verified_email_required
+def counselor_summary(request: HttpRequest, access_id: int) -> HttpResponse:
+    access = get_access_for_counselor(request.user, access_id)
+    # Read fresh on every request: a revocation applies to the very next one.
+    scope = get_consent_state(access).live_scope
+    log_counselor_view(access=access, counselor=request.user, path=request.path, scope=scope)
+    if scope is None:
+        return render(request, "steps/counselor_closed.html", status=403)
+    summary = get_counselor_summary(access.couple, scope)
+    return render(
+        request,
+        "steps/counselor_summary.html",
+        {
+            "summary": summary,
+            "chart": trust_chart(summary.history, summary.partners),
+            "scope_labels": [Scope(item).label for item in scope],
         },
     )

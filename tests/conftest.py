@@ -1,5 +1,5 @@
 """Shared personas: partner A and partner B of one couple, a partner of another couple, and an
-outsider (a verified account in no couple). Counselors arrive with counselor consent."""
+outsider (a verified account in no couple), and counselors with and without both consents."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -8,8 +8,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 
-from couples.models import Partnership, Role
-from couples.services import start_couple
+from couples.models import CounselorAccess, CounselorProfile, Partnership, Role
+from couples.services import invite_counselor, record_consent, start_couple
 from steps.models import SafetyCheck
 from trustapp.accounts.models import User
 
@@ -95,3 +95,53 @@ def anonymous() -> Persona:
 @pytest.fixture
 def htmx_headers() -> dict[str, str]:
     return {"HTTP_HX_REQUEST": "true"}
+
+
+ALL_SCOPE = ["progress", "check_in_notes", "questions", "apology", "commitments", "plans"]
+
+
+def _counselor_account(make_user, email: str, name: str) -> User:  # type: ignore[no-untyped-def]
+    user = make_user(email, name)
+    CounselorProfile.objects.create(
+        user=user, professional_name=f"Dr. {name}", practice="Riverside Couples Practice"
+    )
+    return user
+
+
+def _invite_and_accept(partner: Persona, counselor: User) -> CounselorAccess:
+    access = invite_counselor(
+        partnership=partner.user.partnerships.get(left_at__isnull=True),
+        email=counselor.email,
+        scope=ALL_SCOPE,
+        ends_on=None,
+    )
+    access.counselor = counselor
+    access.accepted_at = access.created_at
+    access.save(update_fields=["counselor", "accepted_at"])
+    return access
+
+
+@pytest.fixture
+def counselor(make_user, partner_a, partner_b) -> Persona:  # type: ignore[no-untyped-def]
+    """A counselor whom both partners A and B consented to, for everything."""
+    user = _counselor_account(make_user, "morgan@clinic.example", "Morgan")
+    access = _invite_and_accept(partner_a, user)
+    record_consent(
+        partnership=partner_b.user.partnerships.get(),
+        access=access,
+        action="grant",
+        scope=ALL_SCOPE,
+    )
+    persona = _persona(user)
+    persona.access = access  # type: ignore[attr-defined]
+    return persona
+
+
+@pytest.fixture
+def counselor_without_consent(make_user, partner_a, partner_b) -> Persona:  # type: ignore[no-untyped-def]
+    """A counselor A invited and who accepted, but whom B has not consented to."""
+    user = _counselor_account(make_user, "quinn@clinic.example", "Quinn")
+    access = _invite_and_accept(partner_a, user)
+    persona = _persona(user)
+    persona.access = access  # type: ignore[attr-defined]
+    return persona

@@ -6,10 +6,10 @@ from steps.models import CheckIn, CheckInRound, StepCompletion
 from steps.selectors import get_progress
 from steps.services import CheckInAnswer, StepError, submit_check_in, write_reflection
 
-# Session, user, verified email, partnership, partner, progress, journey, safety check, and the
-# page's own reads.
-HOME_QUERIES = 11
-STEP_QUERIES = 11
+# Session, user, counselor profile, verified email, partnership, partner, progress, journey,
+# safety check, and the page's own reads.
+HOME_QUERIES = 12
+STEP_QUERIES = 12
 A_NOTE = "ALEX-NOTE: I felt heard on Sunday"
 B_NOTE = "BLAKE-NOTE: thank you for staying"
 

@@ -27,7 +27,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def _pending_invitation(self, request: HttpRequest) -> str | None:
         path = request.session.get(PENDING_INVITATION_SESSION_KEY)
         # Only our own invitation paths are ever stored, but never redirect anywhere else.
-        if isinstance(path, str) and path.startswith("/invitation/"):
+        if isinstance(path, str) and path.startswith(("/invitation/", "/counselor-invitation/")):
             return path
         return None
 

@@ -1,0 +1,267 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from couples.models import AccessLogEntry, ConsentEvent, CounselorAccess, CounselorProfile
+from couples.selectors import get_consent_state
+from couples.services import (
+    CoupleError,
+    accept_counselor_invitation,
+    end_couple,
+    invite_counselor,
+    record_consent,
+    start_couple,
+)
+from tests.conftest import ALL_SCOPE
+
+LINK = re.compile(r"https://trustapp\.test/counselor-invitation/([A-Za-z0-9_-]+)/")
+
+
+@pytest.fixture
+def counselor_user(make_user):
+    user = make_user("sam@clinic.example", "Sam")
+    CounselorProfile.objects.create(
+        user=user, professional_name="Sam Rivera, LMFT", practice="Harbor"
+    )
+    return user
+
+
+def invite(partner, django_capture_on_commit_callbacks, *, scope=ALL_SCOPE, ends_on=None):
+    with django_capture_on_commit_callbacks(execute=True):
+        access = invite_counselor(
+            partnership=partner.user.partnerships.get(),
+            email="sam@clinic.example",
+            scope=scope,
+            ends_on=ends_on,
+        )
+    token = LINK.search(next(m for m in mail.outbox if "sam@clinic.example" in m.to).body).group(1)
+    return access, token
+
+
+def consent(
+    partner,
+    access,
+    django_capture_on_commit_callbacks,
+    action="grant",
+    scope=ALL_SCOPE,
+    ends_on=None,
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        return record_consent(
+            partnership=partner.user.partnerships.get(),
+            access=access,
+            action=action,
+            scope=scope,
+            ends_on=ends_on,
+        )
+
+
+def test_inviting_emails_the_counselor_and_asks_the_other_partner(
+    partner_a, partner_b, django_capture_on_commit_callbacks
+):
+    access, token = invite(partner_a, django_capture_on_commit_callbacks)
+    access.refresh_from_db()
+    assert access.token_hash and token not in str(
+        CounselorAccess.objects.filter(pk=access.pk).values().get()
+    )
+    request = next(m for m in mail.outbox if "blake@example.com" in m.to)
+    assert "asks whether a counselor may see your space" in request.subject
+    assert "https://trustapp.test/space/sharing/" in request.body
+    # The inviter consented by inviting; the other has not: nothing is shared yet.
+    state = get_consent_state(access)
+    assert state.consent_of(partner_a.user.pk).allows
+    assert state.consent_of(partner_b.user.pk) is None
+    assert state.effective_scope is None
+
+
+def test_access_is_live_only_once_the_counselor_accepted_and_both_consented(
+    partner_a, partner_b, counselor_user, django_capture_on_commit_callbacks
+):
+    access, token = invite(partner_a, django_capture_on_commit_callbacks)
+    accept_counselor_invitation(token=token, user=counselor_user)
+    access.refresh_from_db()
+    assert get_consent_state(access).live_scope is None
+    mail.outbox.clear()
+    consent(partner_b, access, django_capture_on_commit_callbacks, scope=["questions"])
+    state = get_consent_state(access)
+    # The effective scope is what both agreed to: the minimum plus the overlap.
+    assert state.live_scope == ["progress", "questions"]
+    (opened,) = mail.outbox
+    assert opened.to == ["sam@clinic.example"]
+    assert "is open to you" in opened.subject
+
+
+def test_the_sharing_page_never_says_both_consented_before_both_did(
+    partner_a, partner_b, counselor_without_consent
+):
+    for partner in (partner_a, partner_b):
+        content = partner.client.get(reverse("sharing")).content.decode()
+        assert "Cannot see anything" in content
+        assert "You have both consented" not in content
+        assert "Can see your summary" not in content
+    assert "Blake: has not answered yet" in " ".join(
+        partner_a.client.get(reverse("sharing")).content.decode().split()
+    )
+
+
+def test_either_partner_can_narrow_and_the_counselor_is_told(
+    counselor, partner_b, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    consent(
+        partner_b, counselor.access, django_capture_on_commit_callbacks, action="change", scope=[]
+    )
+    assert get_consent_state(counselor.access).live_scope == ["progress"]
+    (narrowed,) = mail.outbox
+    assert "has changed" in narrowed.subject
+    assert "narrowed" in narrowed.body
+
+
+def test_revoking_ends_access_at_once_and_tells_the_counselor(
+    counselor, partner_a, django_capture_on_commit_callbacks
+):
+    url = reverse("counselor_summary", args=[counselor.access.pk])
+    assert counselor.client.get(url).status_code == 200
+    mail.outbox.clear()
+    consent(partner_a, counselor.access, django_capture_on_commit_callbacks, action="revoke")
+    assert counselor.client.get(url).status_code == 403
+    (ended,) = mail.outbox
+    assert "has ended" in ended.subject
+
+
+def test_consent_lapses_by_itself_after_its_end_date(
+    counselor, partner_a, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    consent(
+        partner_a,
+        counselor.access,
+        django_capture_on_commit_callbacks,
+        action="change",
+        scope=ALL_SCOPE,
+        ends_on=today,
+    )
+    url = reverse("counselor_summary", args=[counselor.access.pk])
+    assert counselor.client.get(url).status_code == 200
+    ConsentEvent.objects.filter(partner=partner_a.user).update(ends_on=today - timedelta(days=1))
+    assert counselor.client.get(url).status_code == 403
+    content = " ".join(partner_a.client.get(reverse("sharing")).content.decode().split())
+    assert "You: consent lapsed on" in content
+
+
+def test_ending_the_space_closes_every_counselor(counselor, partner_a):
+    end_couple(partnership=partner_a.user.partnerships.get())
+    assert (
+        counselor.client.get(reverse("counselor_summary", args=[counselor.access.pk])).status_code
+        == 403
+    )
+
+
+def test_every_view_and_refusal_is_logged_and_both_partners_see_it(
+    counselor, partner_a, partner_b, django_capture_on_commit_callbacks
+):
+    url = reverse("counselor_summary", args=[counselor.access.pk])
+    counselor.client.get(url)
+    consent(partner_b, counselor.access, django_capture_on_commit_callbacks, action="revoke")
+    counselor.client.get(url)
+    log = list(AccessLogEntry.objects.order_by("viewed_at", "pk"))
+    assert [entry.allowed for entry in log] == [True, False]
+    assert log[0].path == url
+    for partner in (partner_a, partner_b):
+        content = partner.client.get(reverse("sharing")).content.decode()
+        assert "Dr. Morgan" in content
+        assert "Viewed" in content and "Refused: no consent" in content
+        assert "withdrew consent" in content  # the consent history says who changed what
+
+
+def test_a_counselor_can_never_be_a_partner(
+    counselor_user, partner_a, django_capture_on_commit_callbacks
+):
+    with pytest.raises(CoupleError):
+        start_couple(user=counselor_user, role="hurt")
+    from django.test import Client
+
+    client = Client()
+    client.force_login(counselor_user)
+    assert client.get(reverse("couple_start"))["Location"] == reverse("counselor_dashboard")
+    assert client.get(reverse("home"))["Location"] == reverse("counselor_dashboard")
+    assert client.get(reverse("step_detail", args=[1])).status_code == 404
+    assert (
+        client.post(
+            reverse("check_in_submit", args=[1]), {"feeling": 3, "trust": 5, "ready": "yes"}
+        ).status_code
+        == 404
+    )
+    assert client.post(reverse("reflection_create", args=[1]), {"text": "x"}).status_code == 404
+
+
+def test_a_partner_account_cannot_become_a_counselor(partner_a):
+    response = partner_a.client.post(
+        reverse("counselor_profile"), {"professional_name": "X", "practice": "Y"}
+    )
+    assert b"A counselor needs an account of their own" in response.content
+    assert not CounselorProfile.objects.exists()
+
+
+def test_counselor_invitation_link_works_only_for_the_invited_address(
+    partner_a, partner_b, make_user, django_capture_on_commit_callbacks
+):
+    _, token = invite(partner_a, django_capture_on_commit_callbacks)
+    impostor = make_user("eve@example.com", "Eve")
+    CounselorProfile.objects.create(user=impostor, professional_name="Eve", practice="?")
+    with pytest.raises(CoupleError, match="wrong_account"):
+        accept_counselor_invitation(token=token, user=impostor)
+
+
+def test_a_new_counselor_signs_up_completes_a_profile_and_accepts(
+    partner_a, partner_b, make_user, django_capture_on_commit_callbacks, client
+):
+    _, token = invite(partner_a, django_capture_on_commit_callbacks)
+    path = f"/counselor-invitation/{token}/"
+    page = client.get(path)
+    assert b"Alex invited you as their counselor" in page.content
+    sam = make_user("sam@clinic.example", "Sam")
+    client.force_login(sam)
+    assert b"Complete your counselor profile" in client.get(path).content
+    response = client.post(
+        reverse("counselor_profile"),
+        {
+            "professional_name": "Sam Rivera, LMFT",
+            "practice": "Harbor Counseling",
+            "credentials": "",
+        },
+    )
+    assert response["Location"] == path
+    response = client.post(path + "accept/")
+    assert response["Location"] == reverse("counselor_dashboard")
+    dashboard = client.get(reverse("counselor_dashboard")).content.decode()
+    assert "Waiting for both partners" in dashboard
+    assert "Alex and Blake" not in dashboard
+    # The link is single use.
+    assert client.get(path).status_code == 200
+    assert b"already been accepted" in client.get(path).content
+
+
+def test_dashboard_lists_live_couples_with_step_and_activity_and_others_without_data(
+    counselor, counselor_without_consent
+):
+    live = counselor.client.get(reverse("counselor_dashboard")).content.decode()
+    assert "Alex and Blake" in live
+    assert "On step 1" in live
+    pending = counselor_without_consent.client.get(reverse("counselor_dashboard")).content.decode()
+    assert "Waiting for both partners" in pending
+    assert "Blake" not in pending
+    assert "On step" not in pending
+
+
+def test_consent_form_errors_keep_the_page(partner_a, counselor_without_consent):
+    response = partner_a.client.post(
+        reverse("consent_update", args=[counselor_without_consent.access.pk]),
+        {"scope": ["questions"], "ends_on": "2001-01-01"},
+    )
+    assert response.status_code == 200
+    assert b"Choose today or a later date." in response.content
