@@ -238,7 +238,7 @@ class CounselorAccess(models.Model):
     expires_at = models.DateTimeField()
     counselor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="counselor_accesses",
@@ -319,9 +319,11 @@ class AccessLogEntry(models.Model):
     allowed. Never what they saw."""
 
     access = models.ForeignKey(CounselorAccess, on_delete=models.CASCADE, related_name="log")
+    # The log outlives the counselor's account: partners keep seeing who looked.
     counselor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    counselor_name = models.CharField(max_length=120, blank=True)
     path = models.CharField(max_length=300)
     allowed = models.BooleanField()
     scope = models.JSONField(default=list)

@@ -188,8 +188,4 @@ def get_counselor_accesses(user: User) -> list[ConsentState]:
 
 
 def get_access_log(couple: Couple) -> list[AccessLogEntry]:
-    return list(
-        AccessLogEntry.objects.filter(access__couple=couple).select_related(
-            "counselor__counselor_profile"
-        )[:200]
-    )
+    return list(AccessLogEntry.objects.filter(access__couple=couple)[:200])

@@ -6,9 +6,11 @@ defence. Emails go out through tasks once the transaction has committed.
 """
 
 import enum
-from datetime import date
+import logging
+from datetime import date, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -28,6 +30,8 @@ from couples.models import (
 )
 from couples.selectors import get_partnership, has_verified_email
 from trustapp.accounts.models import User
+
+security_log = logging.getLogger("trustapp.security")
 
 
 class CoupleError(Exception):
@@ -67,10 +71,26 @@ def _lock_active_couple(partnership: Partnership) -> Couple:
     return couple
 
 
+def _check_invitation_rate(user: User) -> None:
+    """Invitations send email to addresses people type in: a few an hour is plenty for anyone
+    inviting a partner or a counselor, and stops the app being used to flood an inbox."""
+    since = timezone.now() - timedelta(hours=1)
+    sent = (
+        Invitation.objects.filter(invited_by=user, created_at__gte=since).count()
+        + CounselorAccess.objects.filter(invited_by=user, created_at__gte=since).count()
+    )
+    if sent >= settings.INVITATIONS_PER_HOUR:
+        raise CoupleError(
+            f"You have sent {sent} invitations in the last hour, which is the most we allow. "
+            "Please wait a little before sending another."
+        )
+
+
 def invite_partner(*, partnership: Partnership, email: str, message: str = "") -> Invitation:
     inviter = partnership.user
     with transaction.atomic():
         couple = _lock_active_couple(partnership)
+        _check_invitation_rate(inviter)
         if couple.partnerships.active().count() >= 2:
             raise CoupleError("Your partner has already joined your space.")
         if has_verified_email(inviter, email) or inviter.email.lower() == email.lower():
@@ -89,6 +109,7 @@ def invite_partner(*, partnership: Partnership, email: str, message: str = "") -
 
 def resend_invitation(*, invitation: Invitation) -> Invitation:
     """Send a new link (with a fresh seven days); the old link stops working at once."""
+    _check_invitation_rate(invitation.invited_by)
     with transaction.atomic():
         Couple.objects.select_for_update().get(pk=invitation.couple_id)
         old = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -272,6 +293,7 @@ def invite_counselor(
     """The inviting partner consents as they invite; the other partner is asked for theirs."""
     with transaction.atomic():
         couple = _lock_active_couple(partnership)
+        _check_invitation_rate(partnership.user)
         partner_emails = {
             p.user.email.lower() for p in couple.partnerships.active().select_related("user")
         }
@@ -290,6 +312,12 @@ def invite_counselor(
             wording=consent_wording(counselor=email, scope=scope, ends_on=ends_on),
         )
         transaction.on_commit(partial(tasks.send_counselor_invitation.enqueue, access.pk))
+        security_log.info(
+            "consent grant (invite): user=%s counselor_access=%s scope=%s",
+            partnership.user_id,
+            access.pk,
+            ",".join(scope),
+        )
         transaction.on_commit(
             partial(tasks.send_consent_request.enqueue, access.pk, partnership.user_id)
         )
@@ -331,7 +359,9 @@ def accept_counselor_invitation(*, token: str, user: User) -> CounselorAccess:
     with transaction.atomic():
         Couple.objects.select_for_update().get(pk=found.couple_id)
         access = (
-            CounselorAccess.objects.select_for_update().select_related("couple").get(pk=found.pk)
+            CounselorAccess.objects.select_for_update(of=("self",))
+            .select_related("couple")
+            .get(pk=found.pk)
         )
         problem = counselor_invitation_problem(access, user)
         if problem is not None:
@@ -362,7 +392,7 @@ def record_consent(
     with transaction.atomic():
         Couple.objects.select_for_update().get(pk=partnership.couple_id)
         access = (
-            CounselorAccess.objects.select_for_update()
+            CounselorAccess.objects.select_for_update(of=("self",))
             .select_related("couple", "counselor__counselor_profile")
             .get(pk=access.pk)
         )
@@ -397,6 +427,14 @@ def record_consent(
             else "",
         )
         _sync_counselor_notice(access)
+    security_log.info(
+        "consent %s: user=%s counselor_access=%s scope=%s ends_on=%s",
+        action,
+        partnership.user_id,
+        access.pk,
+        ",".join(scope),
+        ends_on,
+    )
     return event
 
 
@@ -427,9 +465,11 @@ def _sync_counselor_notice(access: CounselorAccess) -> None:
 def log_counselor_view(
     *, access: CounselorAccess, counselor: User, path: str, scope: list[str] | None
 ) -> AccessLogEntry:
+    profile = CounselorProfile.objects.filter(user=counselor).first()
     return AccessLogEntry.objects.create(
         access=access,
         counselor=counselor,
+        counselor_name=profile.professional_name if profile else counselor.display_name,
         path=path[:300],
         allowed=scope is not None,
         scope=scope or [],

@@ -1,11 +1,10 @@
-from django.tasks import task
-
 from couples import emails
 from couples.models import CounselorAccess, Couple, Invitation, Partnership
 from trustapp.accounts.models import User
+from trustapp.tasks import email_task
 
 
-@task()
+@email_task
 def send_partner_invitation(invitation_id: int) -> None:
     invitation = Invitation.objects.select_related("invited_by").get(pk=invitation_id)
     if invitation.status != Invitation.Status.PENDING:
@@ -14,7 +13,7 @@ def send_partner_invitation(invitation_id: int) -> None:
     emails.partner_invitation(invitation, token=invitation.issue_token())
 
 
-@task()
+@email_task
 def send_partner_joined(partnership_id: int) -> None:
     joined = Partnership.objects.select_related("user", "couple").get(pk=partnership_id)
     for other in (
@@ -26,7 +25,7 @@ def send_partner_joined(partnership_id: int) -> None:
         emails.partner_joined(to=other.user, joined=joined)
 
 
-@task()
+@email_task
 def send_space_ended(couple_id: int, ended_by_id: int) -> None:
     couple = Couple.objects.get(pk=couple_id)
     ended_by = User.objects.get(pk=ended_by_id)
@@ -34,7 +33,7 @@ def send_space_ended(couple_id: int, ended_by_id: int) -> None:
         emails.space_ended(to=partnership.user, ended_by=ended_by)
 
 
-@task()
+@email_task
 def send_counselor_invitation(access_id: int) -> None:
     access = CounselorAccess.objects.select_related("invited_by", "couple").get(pk=access_id)
     if access.cancelled_at is not None or access.counselor_id is not None:
@@ -42,7 +41,7 @@ def send_counselor_invitation(access_id: int) -> None:
     emails.counselor_invitation(access, token=access.issue_token())
 
 
-@task()
+@email_task
 def send_consent_request(access_id: int, inviter_id: int) -> None:
     access = CounselorAccess.objects.select_related("invited_by").get(pk=access_id)
     for partnership in (
@@ -54,7 +53,7 @@ def send_consent_request(access_id: int, inviter_id: int) -> None:
         emails.consent_request(to=partnership.user, access=access)
 
 
-@task()
+@email_task
 def send_counselor_access_changed(access_id: int, change: str) -> None:
     access = CounselorAccess.objects.select_related("counselor").get(pk=access_id)
     if access.counselor is not None:

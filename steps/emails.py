@@ -25,3 +25,15 @@ def partner_checked_in(*, to: User, partner: User, step: int) -> None:
 
 def check_in_revealed(*, to: User, step: int) -> None:
     emails.send("check-in-revealed", to=[to.email], context={"user": to, **_step_context(step)})
+
+
+def partner_deleted_account(*, to: User, former_partner_name: str) -> None:
+    emails.send(
+        "partner-deleted-account",
+        to=[to.email],
+        context={
+            "user": to,
+            "partner_name": former_partner_name,
+            "url": emails.absolute_url(reverse("home")),
+        },
+    )

@@ -95,8 +95,9 @@ class CheckIn(models.Model):
     """One partner's answer in a round. Editable until the round is revealed."""
 
     round = models.ForeignKey(CheckInRound, on_delete=models.CASCADE, related_name="check_ins")
+    # A deleted account's answers stay in the couple's shared history, as a former partner's.
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_ins"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="check_ins"
     )
     feeling = models.PositiveSmallIntegerField(choices=Feeling.choices)
     trust = models.PositiveSmallIntegerField(validators=[MaxValueValidator(10)])

@@ -1,5 +1,6 @@
 """Workflows on the steps: private reflections, and mutual check-ins with their reveal."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from couples.models import Couple, Partnership, Role
+from couples.models import CounselorAccess, Couple, Partnership, Role
 from steps import tasks
 from steps.models import (
     Apology,
@@ -30,6 +31,9 @@ from steps.models import (
     Understanding,
 )
 from steps.selectors import get_progress
+from trustapp.accounts.models import User
+
+security_log = logging.getLogger("trustapp.security")
 
 
 class StepError(Exception):
@@ -330,7 +334,7 @@ def acknowledge_check(*, partnership: Partnership, check: CommitmentCheck) -> Co
         _lock_open_couple(partnership)
         check = (
             CommitmentCheck.objects.select_related("commitment")
-            .select_for_update()
+            .select_for_update(of=("self",))
             .get(pk=check.pk)
         )
         if check.commitment.owner_id == partnership.user_id:
@@ -423,3 +427,36 @@ def decide_forgiveness(
             journey.completed_at = timezone.now()
             journey.save(update_fields=["completed_at"])
     return made
+
+
+# The person's own data: taking it away, and deleting the account.
+
+
+def delete_account(*, user: User) -> None:
+    """Delete a person and their private data for good. Their part of what a couple shared stays
+    for the partner, shown as a former partner's; the partner is told by email."""
+    name = user.display_name
+    with transaction.atomic():
+        partnership = (
+            Partnership.objects.active().select_related("couple").filter(user=user).first()
+        )
+        if partnership is not None:
+            couple = Couple.objects.select_for_update().get(pk=partnership.couple_id)
+            if couple.ended_at is None:
+                couple.ended_at = timezone.now()
+                couple.save(update_fields=["ended_at"])
+                couple.invitations.filter(status="pending").update(
+                    status="cancelled", closed_at=couple.ended_at
+                )
+                for other in couple.partnerships.active().exclude(user=user):
+                    transaction.on_commit(
+                        partial(tasks.send_partner_deleted_account.enqueue, other.user_id, name)
+                    )
+        # Private writing goes; sent apologies stay in the shared history, drafts do not.
+        Reflection.objects.filter(author=user).delete()
+        Apology.objects.filter(author=user, sent_at__isnull=True).delete()
+        CounselorAccess.objects.filter(counselor=user, cancelled_at__isnull=True).update(
+            cancelled_at=timezone.now()
+        )
+        security_log.info("account deleted: user=%s", user.pk)
+        user.delete()

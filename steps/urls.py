@@ -76,6 +76,11 @@ urlpatterns = [
     path("space/focus-areas/<int:area_id>/", views.focus_area_update, name="focus_area_update"),
     # Step 11
     path("space/forgiveness/", views.forgiveness_decide, name="forgiveness_decide"),
+    # Your data
+    path("accounts/data/", views.data_export, name="data_export"),
+    path("accounts/data/export.json", views.data_export_json, name="data_export_json"),
+    path("accounts/data/export/", views.data_export_html, name="data_export_html"),
+    path("accounts/delete/", views.account_delete, name="account_delete"),
     # Counselors
     path("counselor/", views.counselor_dashboard, name="counselor_dashboard"),
     path("counselor/couples/<int:access_id>/", views.counselor_summary, name="counselor_summary"),

@@ -1,9 +1,12 @@
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from allauth.account.decorators import verified_email_required
+from allauth.account.decorators import reauthentication_required, verified_email_required
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +28,7 @@ from couples.services import log_counselor_view
 from steps import services
 from steps.charts import trust_chart
 from steps.content import content, get_step_or_404
+from steps.export import build_export
 from steps.forms import (
     ApologyForm,
     ApologyResponseForm,
@@ -73,6 +77,8 @@ from steps.selectors import (
     get_understandings,
     ledger_fingerprint,
 )
+
+security_log = logging.getLogger("trustapp.security")
 
 
 def _redirect(request: HttpRequest, to: str) -> HttpResponse:
@@ -693,4 +699,50 @@ def counselor_summary(request: HttpRequest, access_id: int) -> HttpResponse:
             "chart": trust_chart(summary.history, summary.partners),
             "scope_labels": [Scope(item).label for item in scope],
         },
+    )
+
+
+# Your data: export it, or delete the account.
+
+
+@require_GET
+@login_required
+def data_export(request: HttpRequest) -> HttpResponse:
+    return render(request, "account/data.html")
+
+
+@require_GET
+@login_required
+def data_export_json(request: HttpRequest) -> HttpResponse:
+    security_log.info("data export (json): user=%s", request.user.pk)
+    response = JsonResponse(build_export(request.user), json_dumps_params={"indent": 2})
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="trustapp-export-{stamp}.json"'
+    return response
+
+
+@require_GET
+@login_required
+def data_export_html(request: HttpRequest) -> HttpResponse:
+    security_log.info("data export (html): user=%s", request.user.pk)
+    return render(request, "account/export.html", {"export": build_export(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@reauthentication_required(allow_get=True)
+def account_delete(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        if request.POST.get("confirm") != "delete":
+            messages.error(request, "Tick the box to confirm, if you are sure.")
+            return redirect("account_delete")
+        services.delete_account(user=request.user)
+        logout(request)
+        messages.success(request, "Your account and your private writing are deleted.")
+        return redirect("landing")
+    partnership = get_partnership(request.user)
+    return render(
+        request,
+        "account/delete.html",
+        {"panel": get_couple_panel(partnership) if partnership else None},
     )

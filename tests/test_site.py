@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from allauth.mfa.models import Authenticator
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -76,6 +77,9 @@ def test_admin_never_shows_an_invitation_token_hash_or_note(partner_a, admin_use
     )
     token = invitation.issue_token()
     invitation.refresh_from_db()
+    Authenticator.objects.create(
+        user=admin_user, type=Authenticator.Type.TOTP, data={"secret": "x"}
+    )
     admin = Client()
     admin.force_login(admin_user)
     pages = [

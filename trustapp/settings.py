@@ -50,15 +50,17 @@ INSTALLED_APPS = [
     "trustapp.accounts",
     "couples",
     "steps",
-    "django.contrib.admin",
+    "trustapp.apps.TrustAppAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "django_htmx",
     "django_tasks_db",
 ]
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "trustapp.middleware.NoStoreForSignedInMiddleware",
     "trustapp.middleware.HtmxLoginRedirectMiddleware",
@@ -139,6 +142,18 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "TrustApp: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "TrustApp"
+# Not on every request: it would cost a write per page view for a "last seen" time.
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# One cache shared by every worker (allauth's rate limits count in it; a per-process cache would
+# let each worker count alone). The database is already shared, so it needs nothing new.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "trustapp_cache",
+    }
+}
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -226,6 +241,8 @@ SECURE_CSP = {
 }
 
 COUPLE_INVITATION_DAYS = 7
+INVITATIONS_PER_HOUR = envint("INVITATIONS_PER_HOUR", 5)
+EMAIL_ATTEMPTS = 5
 
 # Where "Leave quickly" goes: an ordinary, neutral site.
 LEAVE_QUICKLY_URL = os.environ.get("LEAVE_QUICKLY_URL", "https://www.bbc.com/weather")
@@ -244,5 +261,7 @@ LOGGING = {
         # handler is enough.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # Security events: who and when, never what anyone wrote.
+        "trustapp.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from trustapp.emails import absolute_url
+from trustapp.tasks import send_rendered_email
 
 PENDING_INVITATION_SESSION_KEY = "pending_invitation_path"
 
@@ -53,7 +54,21 @@ class AccountAdapter(DefaultAccountAdapter):
         }:
             context["signup_url"] = absolute_url(reverse("account_signup"))
             context["password_reset_url"] = absolute_url(reverse("account_reset_password"))
-        super().send_mail(template_prefix, email, context)
+        request = self.request
+        full_context = {"request": request, "email": email, **context}
+        message = self.render_mail(template_prefix, email, full_context)
+        html = next(
+            (
+                content
+                for content, mimetype in getattr(message, "alternatives", [])
+                if mimetype == "text/html"
+            ),
+            None,
+        )
+        # Through a task, like every email, so a failing mail server never fails a sign-up or a
+        # password reset. (allauth's views commit as they go; with the database task backend
+        # the task row is written in the same transaction, so it too runs only after commit.)
+        send_rendered_email.enqueue(message.subject, message.body, html, message.to)
 
     # Links in emails are built from SITE_URL, never from the Host header of whoever triggered them.
     def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation) -> str:  # type: ignore[no-untyped-def]

@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "trustapp.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from trustapp.accounts import security  # noqa: F401  (connects the signal receivers)
