@@ -111,10 +111,12 @@ def resend_invitation(*, invitation: Invitation) -> Invitation:
     """Send a new link (with a fresh seven days); the old link stops working at once."""
     _check_invitation_rate(invitation.invited_by)
     with transaction.atomic():
-        Couple.objects.select_for_update().get(pk=invitation.couple_id)
+        couple = Couple.objects.select_for_update().get(pk=invitation.couple_id)
         old = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if old.status != Invitation.Status.PENDING:
             raise CoupleError("This invitation is no longer waiting, so it cannot be sent again.")
+        if couple.ended_at is not None or couple.partnerships.active().count() >= 2:
+            raise CoupleError("Your partner has already joined, so no new link is needed.")
         old.close(Invitation.Status.REPLACED)
         new = Invitation.objects.create(
             couple_id=old.couple_id, invited_by=old.invited_by, email=old.email, message=old.message
