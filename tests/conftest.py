@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.cache import cache
 from django.test import Client
 
 from couples.models import CounselorAccess, CounselorProfile, Partnership, Role
@@ -21,6 +22,11 @@ def _test_settings(settings):  # type: ignore[no-untyped-def]
     settings.SITE_URL = "https://trustapp.test"
     settings.SECURE_SSL_REDIRECT = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A fresh in-memory cache per test: allauth's rate limits count in the cache, and a count
+    # left by one test (say, a confirmation email to the same address) must not leak into the
+    # next. Production uses the shared database cache.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
 
 
 @pytest.fixture

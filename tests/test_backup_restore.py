@@ -52,7 +52,7 @@ PROJECT_APPS = ["accounts", "couples", "steps"]
 
 
 def run(script: Path, *args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 -- our own scripts, with arguments built here
+    return subprocess.run(
         ["/bin/bash", str(script), *map(str, args)],
         capture_output=True,
         text=True,

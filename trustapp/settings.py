@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "trustapp.observability.HealthCheckMiddleware",
+    "trustapp.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -112,6 +114,18 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Persistent connections buy nothing on SQLite and keep the file locked between requests.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif envbool("DATABASE_POOL"):
+    # psycopg's connection pool, per process: size it so that workers x threads x processes
+    # stays under PostgreSQL's max_connections (or put PgBouncer in front). Pooling replaces
+    # persistent connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": envint("DATABASE_POOL_MIN", 2),
+            "max_size": envint("DATABASE_POOL_MAX", 8),
+            "timeout": envint("DATABASE_POOL_TIMEOUT", 10),
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -156,7 +170,7 @@ CACHES = {
 }
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Development and tests serve static files straight from the source folders; production serves
 # the collected, compressed files with hashed names and long cache headers.
@@ -251,10 +265,28 @@ LEAVE_QUICKLY_URL = os.environ.get("LEAVE_QUICKLY_URL", "https://www.bbc.com/wea
 # that rotating one never touches the other. `make run` generates a development key.
 FIELD_ENCRYPTION_KEYS = envlist("FIELD_ENCRYPTION_KEYS")
 
+# Logs: one JSON object per line in production (LOG_FORMAT=json, the default without DEBUG), plain
+# lines in development; every line carries the request id. Nothing private is ever logged.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "trustapp.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # Django's own default config also prints `django` records when DEBUG is on; one
@@ -265,3 +297,14 @@ LOGGING = {
         "trustapp.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# Errors to Sentry when SENTRY_DSN is set; never personal data (send_default_pii stays off).
+if os.environ.get("SENTRY_DSN"):
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=os.environ["SENTRY_DSN"],
+        send_default_pii=False,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+    )

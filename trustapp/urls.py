@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,6 +15,10 @@ urlpatterns = [
     path("", include("steps.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The benchmark's yardstick page (bench/settings.py turns it on); never routed otherwise.
+if getattr(settings, "BENCHMARK_BASELINE", False):
+    urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench_baseline"))
 
 handler400 = "trustapp.views.bad_request"
 handler403 = "trustapp.views.permission_denied"

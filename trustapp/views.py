@@ -21,6 +21,19 @@ def help_counselor(request: HttpRequest) -> HttpResponse:
     return render(request, "help_counselor.html")
 
 
+BENCH_BASELINE_HTML = (
+    "<!doctype html><html lang=en><head><meta charset=utf-8><title>Baseline</title></head>"
+    "<body><p>Benchmark baseline.</p></body></html>"
+)
+
+
+@require_GET
+def bench_baseline(request: HttpRequest) -> HttpResponse:
+    """A fixed small page through the same middleware and server as the app's pages: the
+    benchmark's yardstick. Routed only when settings.BENCHMARK_BASELINE is on (bench/settings.py)."""
+    return HttpResponse(BENCH_BASELINE_HTML)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "400.html", status=400)
 

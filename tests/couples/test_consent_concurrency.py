@@ -24,10 +24,16 @@ def test_both_partners_changing_consent_at_once_loses_neither_and_tells_the_coun
     mail.outbox.clear()
     results = run_together(
         lambda: record_consent(
-            partnership=partner_b.user.partnerships.get(), access=access, action="grant", scope=ALL_SCOPE
+            partnership=partner_b.user.partnerships.get(),
+            access=access,
+            action="grant",
+            scope=ALL_SCOPE,
         ),
         lambda: record_consent(
-            partnership=partner_a.user.partnerships.get(), access=access, action="change", scope=["questions"]
+            partnership=partner_a.user.partnerships.get(),
+            access=access,
+            action="change",
+            scope=["questions"],
         ),
     )
     assert all(isinstance(result, ConsentEvent) for result in results), results

@@ -1,0 +1,1 @@
+"""The benchmark behind `make bench` (docs/benchmarks.md). Nothing here is imported by the app."""
