@@ -74,6 +74,12 @@ demo: dev-keys
 test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Throughput and latency on this machine (docs/benchmarks.md): PostgreSQL on 127.0.0.1, gunicorn,
+# locust. Takes about 6 minutes, plus 2 for the first seeding. BENCH_ARGS="--help" lists options.
+.PHONY: bench
+bench: install
+	@$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 lint: install
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .

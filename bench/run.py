@@ -77,6 +77,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=180,
+        help="seconds to wait, before each page, for other processes to leave the cores alone",
+    )
     parser.add_argument("--no-write", action="store_true", help="don't touch docs/benchmarks.md")
     parser.add_argument(
         "--env",
@@ -346,6 +352,7 @@ def run_locust(
         "WARNING",
         scenario.user_class,
     ]
+    busy_before = wait_for_quiet(args.quiet_wait)
     log(f"{scenario.name}: {args.users} users for {args.duration} s (after sign-in and warm-up)")
     with (workdir / f"{scenario.user_class}.log").open("w") as out:
         locust = subprocess.Popen(  # noqa: S603
@@ -373,6 +380,7 @@ def run_locust(
     facts = json.loads(facts_file.read_text()) if facts_file.exists() else {}
     scenario.result = read_stats(prefix, scenario.name)
     scenario.result["facts"] = facts
+    scenario.result["busy_before"] = busy_before
     scenario.result["cpu"] = cpu_share(before, after)
     if facts.get("login_failures"):
         raise SystemExit(f"{scenario.name}: logins failed: {facts['login_failures']}")

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from couples.models import CounselorProfile, Invitation, Role, Scope
+from trustapp.forms import MultilineField
 
 
 class RoleForm(forms.Form):
@@ -17,23 +18,22 @@ class RoleForm(forms.Form):
 
 
 class InviteForm(forms.ModelForm):
+    message = MultilineField(
+        label="A personal note (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+        help_text="Shown to your partner in the email and on the invitation page. "
+        "Up to 1,000 characters.",
+        error_messages={
+            "max_length": "Please keep the note to 1,000 characters (it has %(show_value)d now)."
+        },
+    )
+
     class Meta:
         model = Invitation
         fields = ["email", "message"]
-        widgets = {
-            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
-            "message": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
-        }
-        help_texts = {
-            "message": "Shown to your partner in the email and on the invitation page. "
-            "Up to 1,000 characters.",
-        }
-        error_messages = {
-            "message": {
-                "max_length": "Please keep the note to 1,000 characters "
-                "(it has %(show_value)d now)."
-            },
-        }
+        widgets = {"email": forms.EmailInput(attrs={"autocomplete": "off"})}
 
 
 def _scope_field() -> forms.MultipleChoiceField:
@@ -72,7 +72,7 @@ class ConsentForm(forms.Form):
 
 
 class CounselorInviteForm(ConsentForm):
-    email = forms.EmailField(label="Your counselor's email address")
+    email = forms.EmailField(label="Your counselor's email address", max_length=254)
 
     field_order = ["email", "scope", "ends_on"]
 

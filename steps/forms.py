@@ -15,11 +15,12 @@ from steps.models import (
     Reflection,
     Understood,
 )
+from trustapp.forms import MultilineField
 
 
 class ReflectionForm(forms.ModelForm):
     prompt = forms.ChoiceField(label="Answering a prompt? (optional)", required=False)
-    text = forms.CharField(
+    text = MultilineField(
         label="Your reflection",
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=REFLECTION_MAX_LENGTH,
@@ -85,7 +86,7 @@ class CheckInForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Say whether you are ready, or not yet."},
     )
-    note = forms.CharField(
+    note = MultilineField(
         label="A note for your partner (optional)",
         required=False,
         max_length=NOTE_MAX_LENGTH,
@@ -115,7 +116,7 @@ def _limit_message(limit: int) -> str:
 def _text(
     label: str, limit: int, *, required: bool = True, rows: int = 4, help_text: str = ""
 ) -> forms.CharField:
-    return forms.CharField(
+    return MultilineField(
         label=label,
         required=required,
         max_length=limit,
@@ -292,6 +293,12 @@ class FocusAreaForm(ToolForm):
     title = forms.CharField(label="Name (for an area of your own)", max_length=80, required=False)
     plan = _text("Our plan", 3000, required=False, rows=3)
     next_action = forms.CharField(label="Next action", max_length=300, required=False)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("kind") == FocusArea.Kind.OWN and not cleaned.get("title", "").strip():
+            self.add_error("title", "Give your own area a name.")
+        return cleaned
 
 
 class FocusAreaUpdateForm(ToolForm):

@@ -94,29 +94,29 @@ def home(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership(request.user)
     if partnership is None:
         return redirect("counselor_dashboard" if is_counselor(request.user) else "couple_start")
+    return render(request, "steps/home.html", _home_context(partnership))
+
+
+def _home_context(partnership: Partnership, **overrides: Any) -> dict[str, Any]:
     panel = get_couple_panel(partnership)
     progress = get_progress(partnership.couple)
     history = get_trust_history(partnership.couple)
     partners = [partnership] + ([panel.partner] if panel.partner else [])
     journey = get_journey_state(partnership.couple)
-    safety = get_latest_safety_check(partnership)
-    return render(
-        request,
-        "steps/home.html",
-        {
-            "panel": panel,
-            "progress": progress,
-            "journey": journey,
-            "safety": safety,
-            "unanswered": count_unanswered_questions(partnership.couple),
-            "pause_form": PauseForm(),
-            # While paused, nobody is prompted to check in.
-            "waiting_for_me": [] if journey.is_paused else get_steps_waiting_for(partnership),
-            "chart": trust_chart(history, partners),
-            "days_together": (timezone.now() - partnership.couple.created_at).days,
-            "role_form": RoleForm(initial={"role": partnership.role}),
-        },
-    )
+    return {
+        "panel": panel,
+        "progress": progress,
+        "journey": journey,
+        "safety": get_latest_safety_check(partnership),
+        "unanswered": count_unanswered_questions(partnership.couple),
+        "pause_form": PauseForm(),
+        # While paused, nobody is prompted to check in.
+        "waiting_for_me": [] if journey.is_paused else get_steps_waiting_for(partnership),
+        "chart": trust_chart(history, partners),
+        "days_together": (timezone.now() - partnership.couple.created_at).days,
+        "role_form": RoleForm(initial={"role": partnership.role}),
+        **overrides,
+    }
 
 
 @require_GET
@@ -341,7 +341,8 @@ def journey_pause(request: HttpRequest) -> HttpResponse:
                 request, "The process is paused for both of you. Resume whenever you are ready."
             )
     else:
-        messages.error(request, form.errors["note"][0])
+        # Keep what they typed: the page comes back with the note and its error.
+        return render(request, "steps/home.html", _home_context(partnership, pause_form=form))
     return _redirect(request, "home")
 
 

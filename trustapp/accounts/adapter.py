@@ -1,6 +1,7 @@
 from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
@@ -9,6 +10,7 @@ from trustapp.emails import absolute_url
 from trustapp.tasks import send_rendered_email
 
 PENDING_INVITATION_SESSION_KEY = "pending_invitation_path"
+EMAIL_MAX_LENGTH = 254
 
 
 class SiteFromSettings:
@@ -43,6 +45,15 @@ class AccountAdapter(DefaultAccountAdapter):
         return self._pending_invitation(request) or super().get_email_verification_redirect_url(
             email_address
         )
+
+    def clean_email(self, email: str) -> str:
+        # allauth's form allows 320 characters but the column holds 254: refuse, never truncate
+        # (a truncated address could be somebody else's).
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise forms.ValidationError(
+                f"An email address can be at most {EMAIL_MAX_LENGTH} characters long."
+            )
+        return super().clean_email(email)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # allauth names the site and builds some links from the request's Host header; ours come
