@@ -506,6 +506,18 @@ def machine(args: argparse.Namespace) -> list[str]:
     ]
 
 
+def noise_warnings(scenarios: list[Scenario]) -> list[str]:
+    warnings = []
+    for scenario in scenarios:
+        other = scenario.result.get("cpu", {}).get("other", 0.0)
+        if other > 0.25:
+            warnings.append(
+                f"**Noisy run:** other processes on this machine used {other:.2f} cores while "
+                f"{scenario.name} was measured; its numbers are lower than a quiet machine's."
+            )
+    return warnings
+
+
 def report(args: argparse.Namespace, seed_output: str, profile: dict) -> str:
     command = "make bench" + (
         f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if len(sys.argv) > 1 else ""
@@ -520,6 +532,7 @@ def report(args: argparse.Namespace, seed_output: str, profile: dict) -> str:
         f"Baseline: {baseline_rps:.1f} requests per second. Targets: couple home and step page "
         f"at >= {RATIO_TARGET:.0%} of it; p95 under {P95_TARGET_MS:.0f} ms for the app's pages.",
         "",
+        *[f"{warning}\n" for warning in noise_warnings(SCENARIOS)],
         "Machine:",
         "",
         *machine(args),
@@ -602,6 +615,8 @@ def main() -> None:
     print("\n".join(results_table(SCENARIOS)))
     print()
     print("\n".join(cpu_table(SCENARIOS)))
+    for warning in noise_warnings(SCENARIOS):
+        print(warning.replace("**", ""))
     print()
     print("\n".join(profile_table(profile)))
     if errors:

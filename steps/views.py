@@ -245,7 +245,12 @@ def reflection_create(request: HttpRequest, number: int) -> HttpResponse:
             return redirect(reverse("step_detail", args=[number]) + "#reflections")
         # In place: the list with the new reflection on top, and an empty form again.
         form = ReflectionForm(step=step)
-    context = _step_context(request, partnership, number, reflection_form=form)
+        saved = True
+    else:
+        saved = False
+    context = _step_context(
+        request, partnership, number, reflection_form=form, reflection_saved=saved
+    )
     template = "steps/step.html#reflections" if request.htmx else "steps/step.html"
     return render(request, template, context)
 
@@ -412,6 +417,8 @@ def _tool_action(request: HttpRequest, number: int, action: Callable[[], object]
         action()
     except services.StepError as error:
         return _tool_response(request, partnership, number, tool_error=str(error))
+    if request.htmx:
+        return _tool_response(request, partnership, number, tool_saved=True)
     return _tool_response(request, partnership, number)
 
 

@@ -199,3 +199,12 @@ def test_reflections_survive_leaving_the_couple(alex_reflection, partner_a, part
     partner_a.client.post(reverse("couple_end"))
     partner_a.client.post(reverse("couple_start"), {"role": "hurt"})
     assert SECRET in partner_a.client.get(reverse("step_detail", args=[1])).content.decode()
+
+
+def test_saving_in_place_is_announced_to_screen_readers(partner_a, htmx_headers):
+    response = partner_a.client.post(
+        reverse("reflection_create", args=[1]), {"text": SECRET}, **htmx_headers
+    )
+    assert 'role="status">Your reflection is saved.</p>' in response.content.decode()
+    question = partner_a.client.post(reverse("question_ask"), {"text": "Why?"}, **htmx_headers)
+    assert 'role="status">Saved.</p>' in question.content.decode()
