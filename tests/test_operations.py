@@ -88,19 +88,3 @@ def test_production_logs_are_one_json_object_per_line_with_the_request_id(capsys
     assert record["request_id"] == "req-abcdef123456"
     assert record["level"] == "INFO"
     assert record["logger"] == "trustapp.security"
-
-
-@pytest.mark.django_db
-def test_migrate_alone_prepares_the_shared_cache_table(settings):
-    """Production's cache is a database table (rate limits count there, shared by every
-    worker); `migrate` must create it, or the first sign-in would fail."""
-    from django.core.cache import caches
-
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "trustapp_cache",
-        }
-    }
-    caches["default"].set("probe", 41)
-    assert caches["default"].incr("probe") == 42
