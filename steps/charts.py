@@ -19,7 +19,7 @@ class Series:
     name: str
     css_class: str
     points: str  # an SVG polyline's "x,y x,y" list
-    dots: list[tuple[float, float, int]]  # x, y, value
+    dots: list[tuple[str, str, int]]  # x, y (formatted), value
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,8 @@ class TrustChart:
     series: list[Series]
     rows: list[tuple[TrustPoint, list[int | None]]]  # for the table: one value per partner
     names: list[str]
-    gridlines: list[tuple[float, int]]  # y, label
-    x_labels: list[tuple[float, str]]
+    gridlines: list[tuple[str, int]]  # y, label
+    x_labels: list[tuple[str, str]]
 
     @property
     def is_empty(self) -> bool:
@@ -39,6 +39,12 @@ class TrustChart:
 
 def _y(value: int) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (1 - value / 10)
+
+
+def _coordinate(value: float) -> str:
+    # Formatted here, once: the template engine would localize every number it prints, which
+    # costs more than drawing the chart.
+    return f"{value:.1f}"
 
 
 def trust_chart(history: list[TrustPoint], partners: list[Partnership]) -> TrustChart:
@@ -72,7 +78,7 @@ def trust_chart(history: list[TrustPoint], partners: list[Partnership]) -> Trust
     # Label a handful of rounds on the x axis: the first, the last, and a few between.
     step_every = max(1, len(history) // 5)
     x_labels = [
-        (round(x(i), 1), point.revealed_at.strftime("%-d %b"))
+        (_coordinate(x(i)), point.revealed_at.strftime("%-d %b"))
         for i, point in enumerate(history)
         if i % step_every == 0 or i == len(history) - 1
     ]
@@ -82,6 +88,6 @@ def trust_chart(history: list[TrustPoint], partners: list[Partnership]) -> Trust
         series=series,
         rows=[(point, [point.trust_by_user.get(p.user_id) for p in partners]) for point in history],
         names=[p.user.display_name for p in partners],
-        gridlines=[(round(_y(v), 1), v) for v in (0, 5, 10)],
+        gridlines=[(_coordinate(_y(v)), v) for v in (0, 5, 10)],
         x_labels=x_labels,
     )

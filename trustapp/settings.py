@@ -190,7 +190,8 @@ STORAGES = {
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only for now: turning translation off saves real time on every date and number shown.
+USE_I18N = False
 USE_TZ = True
 
 # Email: Django 6.1 MAILERS. Without EMAIL_HOST, messages are printed to the console so that a
