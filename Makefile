@@ -75,7 +75,7 @@ test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Throughput and latency on this machine (docs/benchmarks.md): PostgreSQL on 127.0.0.1, gunicorn,
-# locust. Takes about 6 minutes, plus 2 for the first seeding. BENCH_ARGS="--help" lists options.
+# locust. Takes about 5 minutes (seeding, the first time: 15 s). BENCH_ARGS="--help" lists options.
 .PHONY: bench
 bench: install
 	@$(BIN)/python bench/run.py $(BENCH_ARGS)
