@@ -88,3 +88,19 @@ def test_production_logs_are_one_json_object_per_line_with_the_request_id(capsys
     assert record["request_id"] == "req-abcdef123456"
     assert record["level"] == "INFO"
     assert record["logger"] == "trustapp.security"
+
+
+def test_development_emails_print_links_whole_so_they_can_be_clicked():
+    import io
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from trustapp.mail import ReadableConsoleBackend
+
+    link = "http://127.0.0.1:8000/accounts/confirm-email/" + "k" * 60 + "/"
+    stream = io.StringIO()
+    message = EmailMultiAlternatives(subject="Confirm", body=f"Go to {link}\n", to=["a@b.c"])
+    message.attach_alternative("<p>html</p>", "text/html")
+    ReadableConsoleBackend(stream=stream).send_messages([message])
+    assert link in stream.getvalue()
+    assert "Subject: Confirm" in stream.getvalue()

@@ -213,7 +213,7 @@ if os.environ.get("EMAIL_HOST"):
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "trustapp.mail.ReadableConsoleBackend"}}
 
 # Background work. Emails go through a task enqueued after commit; the database backend with its
 # `db_worker` process runs them in production, the immediate backend runs them in-process.
