@@ -523,6 +523,13 @@ def profile_table(profile: dict) -> list[str]:
     return rows
 
 
+def step_page_steps() -> list[int]:
+    for scenario in SCENARIOS:
+        if scenario.user_class == "StepUser" and scenario.result:
+            return [login["current_step"] for login in scenario.result["facts"].get("logins", [])]
+    return []
+
+
 def code_version() -> str:
     def git(*command: str) -> str:
         result = subprocess.run(  # noqa: S603
@@ -565,7 +572,8 @@ def machine(args: argparse.Namespace) -> list[str]:
         f"- Load: locust headless on the same machine, {args.users} users (closed loop, no "
         f"think time), {args.duration} s measured per page after sign-in and warm-up",
         f"- Data: {args.couples:,} couples, {args.rounds} check-in rounds and "
-        f"{args.reflections} reflections each",
+        f"{args.reflections} reflections each; the step page run's partners were on steps "
+        f"{', '.join(str(step) for step in step_page_steps())}",
         f"- Code: {code_version()}",
     ]
 
@@ -586,6 +594,15 @@ def noise_warnings(scenarios: list[Scenario]) -> list[str]:
             + " and ".join(f"{rps:.0f}" for rps in baselines)
             + " requests per second, first and last; the ratios use the mean. Compare with care."
         )
+    for scenario in scenarios:
+        if scenario.user_class == "StepUser" and scenario.result:
+            steps = [login["current_step"] for login in scenario.result["facts"].get("logins", [])]
+            if len(steps) > 2 and set(steps) == {1}:
+                warnings.append(
+                    "**The step page run found no current step** on the couple home (every "
+                    "user fell back to step 1): has the home page's wording changed? See "
+                    "CURRENT_STEP in bench/locustfile.py."
+                )
     probes = [s.result["probe_ms"] for s in scenarios if "probe_ms" in s.result]
     if probes and max(probes) > (1 + SPEED_DRIFT) * min(probes):
         warnings.append(

@@ -1,6 +1,7 @@
 """Shared personas: partner A and partner B of one couple, a partner of another couple, and an
 outsider (a verified account in no couple), and counselors with and without both consents."""
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -8,6 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from couples.models import CounselorAccess, CounselorProfile, Partnership, Role
 from couples.services import invite_counselor, record_consent, start_couple
@@ -15,6 +17,12 @@ from steps.models import SafetyCheck
 from trustapp.accounts.models import User
 
 PASSWORD = "a calm walk by the river 42"
+
+# Property-based tests draw the same examples on every run, so CI is repeatable and a failure can
+# be replayed; HYPOTHESIS_PROFILE=explore draws new ones each time, for hunting.
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)

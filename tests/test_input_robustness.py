@@ -141,7 +141,7 @@ class Text:
     required: bool = False
     strip: bool = True
     # Textareas count a line break as one character, as the browser's maxlength does.
-    multiline: bool = True
+    multiline: bool = False
 
     def cleaned(self, value: str) -> str:
         if self.multiline:
@@ -286,7 +286,7 @@ LONG_EMAILS = [
 ]
 
 
-MESSAGE = Text("message", 1000)
+MESSAGE = Text("message", 1000, multiline=True)
 
 
 @pytest.fixture
@@ -417,7 +417,7 @@ def test_couple_role_change(partner_a, role):
 
 # Steps 1 to 5: private reflections, check-ins, the pause and the safety check.
 
-REFLECTION = Text("text", 10_000, required=True, strip=False)
+REFLECTION = Text("text", 10_000, required=True, strip=False, multiline=True)
 
 
 @FUZZ
@@ -487,7 +487,7 @@ def test_reflection_edit(partner_a, alex_reflection, value, htmx):
         assert_shown(view(partner_a.client, reverse("step_detail", args=[2])), value)
 
 
-NOTE = Text("note", 1000)
+NOTE = Text("note", 1000, multiline=True)
 ANSWER = {"feeling": "3", "trust": "5", "ready": "no"}
 
 
@@ -543,7 +543,7 @@ def test_check_in_choices(partner_a, feeling, trust, ready):
                 assert_no_raw_script(content_of(response), value)
 
 
-PAUSE = Text("note", 500)
+PAUSE = Text("note", 500, multiline=True)
 
 
 @FUZZ
@@ -598,7 +598,7 @@ def tool_page(persona, step: int) -> str:
     return view(persona.client, reverse("step_detail", args=[step]))
 
 
-QUESTION = Text("text", 2000, required=True)
+QUESTION = Text("text", 2000, required=True, multiline=True)
 
 
 @FUZZ
@@ -631,7 +631,7 @@ def test_question_answer_and_follow_up(
     """Blake answers (the service refuses an empty answer); Alex may ask again, with or
     without words."""
     author, reader = (partner_a, partner_b) if follow_up else (partner_b, partner_a)
-    field = Text("text", 5000, required=not follow_up)
+    field = Text("text", 5000, required=not follow_up, multiline=True)
     problems = field.problems(value)
     with rolled_back(partner_a.client, partner_b.client):
         response = send(
@@ -665,7 +665,7 @@ def test_question_answer_kind(partner_b, question, kind):
         assert QuestionEntry.objects.exists() == (kind in ("answer", "needs_time"))
 
 
-APOLOGY = Text("text", 10_000, required=True)
+APOLOGY = Text("text", 10_000, required=True, multiline=True)
 
 
 @FUZZ
@@ -706,7 +706,7 @@ def test_apology_response(
     partner_a, partner_b, counselor, summary_url, sent_apology, value, kind, htmx
 ):
     """Alex responds; in their own words, the words are needed."""
-    field = Text("text", 5000, required=kind == ApologyResponse.Kind.WRITTEN)
+    field = Text("text", 5000, required=kind == ApologyResponse.Kind.WRITTEN, multiline=True)
     problems = field.problems(value)
     with rolled_back(partner_a.client):
         response = send(
@@ -745,7 +745,7 @@ def test_apology_response_kind(partner_a, sent_apology, kind, htmx):
             assert_no_raw_script(content_of(response), kind)
 
 
-UNDERSTANDING = Text("text", 5000, required=True)
+UNDERSTANDING = Text("text", 5000, required=True, multiline=True)
 
 
 @FUZZ
@@ -773,7 +773,7 @@ def understanding(partner_a, partner_b) -> Understanding:
     )
 
 
-CLARIFICATION = Text("clarification", 5000)
+CLARIFICATION = Text("clarification", 5000, multiline=True)
 
 
 @FUZZ
@@ -819,7 +819,7 @@ def test_understanding_response_over_the_limit_names_it(partner_b, understanding
         assert_refused(content_of(response), CLARIFICATION, value, CLARIFICATION.problems(value))
 
 
-COMMITMENT = Text("text", 300, required=True, multiline=False)
+COMMITMENT = Text("text", 300, required=True)
 
 
 @FUZZ
@@ -869,7 +869,7 @@ def commitment(partner_b) -> Commitment:
     )
 
 
-CHECK_NOTE = Text("note", 500, multiline=False)
+CHECK_NOTE = Text("note", 500)
 
 
 @FUZZ
@@ -931,7 +931,7 @@ def test_commitment_review(partner_b, commitment, review_on, close, htmx):
 
 FOCUS_FIELDS = {
     "title": Text("title", 80, required=True),  # for an area of their own, a name is needed
-    "plan": Text("plan", 3000),
+    "plan": Text("plan", 3000, multiline=True),
     "next_action": Text("next_action", 300),
 }
 
@@ -990,7 +990,7 @@ def area(partner_a) -> FocusArea:
 
 
 UPDATE_FIELDS = {
-    "plan": Text("plan", 3000),
+    "plan": Text("plan", 3000, multiline=True),
     "next_action": Text("next_action", 300),
     "note": Text("note", 500),
 }
@@ -1058,7 +1058,7 @@ def test_focus_area_choices(partner_a, area, kind, status):
         assert_no_raw_script(content_of(updated), status)
 
 
-FORGIVENESS = Text("reflection", 10_000)
+FORGIVENESS = Text("reflection", 10_000, multiline=True)
 
 
 @FUZZ
@@ -1189,7 +1189,7 @@ def test_counselor_profile(partner_a, counselor, name, value):
 
 # Accounts: preferences, sign-up and login.
 
-DISPLAY_NAME = Text("display_name", 60, required=True, multiline=False)
+DISPLAY_NAME = Text("display_name", 60, required=True)
 
 
 @FUZZ
