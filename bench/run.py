@@ -109,13 +109,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--quiet-wait",
         type=float,
-        default=180,
+        default=120,
         help="seconds to wait, before each page, for other processes to leave the cores alone",
     )
     parser.add_argument(
         "--noisy-retries",
         type=int,
-        default=2,
+        default=1,
         help="measure a page again (up to this many times) when other processes used the cores",
     )
     parser.add_argument("--no-write", action="store_true", help="don't touch docs/benchmarks.md")
