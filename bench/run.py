@@ -2,14 +2,15 @@
 
   .venv/bin/python bench/run.py [--couples 1000] [--rounds 30] [--reflections 30] [--reseed]
                                 [--users 8] [--duration 45] [--workers 2] [--threads 4]
-                                [--no-write] [--env KEY=VALUE ...]
+                                [--quiet-wait 120] [--noisy-retries 1] [--no-write]
+                                [--env KEY=VALUE ...]
 
 Steps: create the database `trustapp_bench` if it is missing (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/trustapp_bench; a DATABASE_URL of yours is ignored on
 purpose, so the bench never seeds a development database), migrate, seed (skipped when bench data
 of the same size is already there), collect static files into a temporary folder, start gunicorn
-on a free port of 127.0.0.1, and run locust headless once per page, each run with the whole
-server to itself. Then profile each page's queries in-process, stop gunicorn, print the table,
+on a free port of 127.0.0.1, and run locust headless once per page (the baseline first and
+last), each run with the whole server to itself. Then profile each page's queries in-process, stop gunicorn, print the table,
 and write it into docs/benchmarks.md. Everything stays on 127.0.0.1 and every wait is bounded.
 """
 
@@ -283,17 +284,34 @@ def system_busy_seconds() -> float:
     return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
+def postgres_seconds() -> float:
+    """CPU time of the PostgreSQL server: the postmaster, its live backends, and the backends
+    that have ended (counted in the postmaster's children times once reaped: gunicorn's
+    connections are replaced every CONN_MAX_AGE seconds, mid-run)."""
+    total = 0.0
+    for process in psutil.process_iter(["name", "ppid"]):
+        if process.info["name"] not in {"postgres", "postmaster"}:
+            continue
+        try:
+            times = process.cpu_times()
+            parent = psutil.Process(process.info["ppid"]).name()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+        if parent not in {"postgres", "postmaster"}:  # the postmaster itself
+            total += times.children_user + times.children_system
+    return total
+
+
 def cpu_snapshot(server: subprocess.Popen, locust: psutil.Process) -> dict:
     gunicorn = psutil.Process(server.pid)
     processes = {gunicorn: "gunicorn", locust: "locust"}
     for worker in gunicorn.children(recursive=True):
         processes[worker] = f"worker {worker.pid}"
-    for process in psutil.process_iter(["name"]):
-        if process.info["name"] in {"postgres", "postmaster"}:
-            processes[process] = "postgres"
+    cpu = {p.pid: (group, cpu_of(p)) for p, group in processes.items()}
+    cpu[-1] = ("postgres", postgres_seconds())
     return {
-        # A process that ended meanwhile (a PostgreSQL backend) counts as 0 here.
-        "cpu": {p.pid: (group, cpu_of(p)) for p, group in processes.items()},
+        "cpu": cpu,
         "busy": system_busy_seconds(),
         "wall": time.monotonic(),
     }
