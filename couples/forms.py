@@ -4,14 +4,14 @@ from django import forms
 from django.utils import timezone
 
 from couples.models import CounselorProfile, Invitation, Role, Scope
-from trustapp.forms import MultilineField
+from trustapp.forms import MultilineField, RadioSelect
 
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(
         label="Which is closest to where you stand?",
         choices=Role.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose the description that fits you best."},
         help_text="It shapes the guidance you see. You can change it at any time.",
     )

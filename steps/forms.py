@@ -15,7 +15,7 @@ from steps.models import (
     Reflection,
     Understood,
 )
-from trustapp.forms import MultilineField
+from trustapp.forms import MultilineField, RadioSelect
 
 
 class ReflectionForm(forms.ModelForm):
@@ -68,7 +68,7 @@ class CheckInForm(forms.Form):
         label="How do you feel about this step right now?",
         choices=Feeling.choices,
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose the words closest to how you feel."},
     )
     trust = forms.TypedChoiceField(
@@ -76,14 +76,14 @@ class CheckInForm(forms.Form):
         help_text="0 is not at all, 10 is completely. There is no right answer.",
         choices=[(n, str(n)) for n in range(11)],
         coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "scale"}),
+        widget=RadioSelect(attrs={"class": "scale"}),
         error_messages={"required": "Choose a number from 0 to 10."},
     )
     ready = forms.TypedChoiceField(
         label="Are you ready to move on to the next step?",
         choices=[("yes", "Yes, I'm ready"), ("no", "Not yet, and that's fine")],
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Say whether you are ready, or not yet."},
     )
     note = MultilineField(
@@ -150,19 +150,19 @@ class SafetyCheckForm(ToolForm):
         label="Do you feel afraid of your partner?",
         choices=YES_NO,
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
     pressured = forms.TypedChoiceField(
         label="Do you feel pressured or forced to take part in this?",
         choices=YES_NO,
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
     harmed = forms.TypedChoiceField(
         label="Has your partner ever hurt, threatened or controlled you?",
         choices=YES_NO,
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
 
 
@@ -196,7 +196,7 @@ class ApologyResponseForm(ToolForm):
     kind = forms.ChoiceField(
         label="How do you receive it?",
         choices=ApologyResponse.Kind.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose how you receive it."},
     )
     text = _text("In your own words (optional)", 5000, required=False, rows=4)
@@ -220,7 +220,7 @@ class UnderstandingResponseForm(ToolForm):
         label="How understood do you feel?",
         choices=Understood.choices,
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose how understood you feel."},
     )
     clarification = _text("What you would add or correct (optional)", 5000, required=False)
@@ -316,7 +316,7 @@ class ForgivenessForm(ToolForm):
     decision = forms.ChoiceField(
         label="Where are you with forgiving?",
         choices=ForgivenessDecision.Decision.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose where you are; either answer is all right."},
     )
     reflection = _text(
