@@ -22,7 +22,22 @@ def get_partnership(user: User) -> Partnership | None:
     """The user's place in their couple (which may have ended and be read-only), or None."""
     if not user.is_authenticated:
         return None
-    return Partnership.objects.active().select_related("couple", "user").filter(user=user).first()
+    # Both partners of the user's couple in one query: nearly every page that asks for the
+    # user's place also shows their partner (get_couple_panel), and would ask again.
+    seats = list(
+        Partnership.objects.active()
+        .select_related("couple", "user")
+        .filter(couple__partnerships__user=user, couple__partnerships__left_at__isnull=True)
+        .order_by("seat")
+    )
+    mine = next((seat for seat in seats if seat.user_id == user.pk), None)
+    if mine is None:
+        return None
+    partner = next((seat for seat in seats if seat.pk != mine.pk), None)
+    if partner is not None:
+        partner.couple = mine.couple
+    mine._active_partner = partner  # read by get_couple_panel, within this request only
+    return mine
 
 
 def get_partnership_or_404(user: User) -> Partnership:
@@ -76,13 +91,16 @@ class CouplePanel:
 
 def get_couple_panel(partnership: Partnership) -> CouplePanel:
     couple: Couple = partnership.couple
-    partner = (
-        Partnership.objects.active()
-        .select_related("user")
-        .filter(couple=couple)
-        .exclude(pk=partnership.pk)
-        .first()
-    )
+    if hasattr(partnership, "_active_partner"):
+        partner = partnership._active_partner
+    else:
+        partner = (
+            Partnership.objects.active()
+            .select_related("user")
+            .filter(couple=couple)
+            .exclude(pk=partnership.pk)
+            .first()
+        )
     invitation = None
     if partner is None and couple.ended_at is None:
         invitation = (

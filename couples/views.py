@@ -1,6 +1,5 @@
 import contextlib
 
-from allauth.account.decorators import verified_email_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +30,7 @@ from couples.selectors import (
 )
 from couples.services import InvitationProblem
 from trustapp.accounts.adapter import PENDING_INVITATION_SESSION_KEY
+from trustapp.accounts.decorators import verified_email_required
 
 
 def _redirect(request: HttpRequest, to: str) -> HttpResponse:

@@ -1,10 +1,15 @@
 """The trust-over-time chart, drawn on the server as SVG: no chart library, no JavaScript, and a
 table beside it as its text alternative."""
 
+import hashlib
 from dataclasses import dataclass
 
-from couples.models import Partnership
-from steps.selectors import TrustPoint
+from django.core.cache import caches
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from couples.models import Couple, Partnership
+from steps.selectors import TrustPoint, get_trust_history, get_trust_history_stamp
 
 WIDTH = 640
 HEIGHT = 240
@@ -91,3 +96,22 @@ def trust_chart(history: list[TrustPoint], partners: list[Partnership]) -> Trust
         gridlines=[(_coordinate(_y(v)), v) for v in (0, 5, 10)],
         x_labels=x_labels,
     )
+
+
+def trust_chart_html(couple: Couple, partners: list[Partnership]) -> SafeString:
+    """The chart and its table as HTML, drawn once per history and reused until it changes.
+
+    Drawing a long history costs milliseconds on every visit to the couple home (a row and two
+    dots per round); reading its stamp costs one small query. The key holds everything the HTML
+    shows: the history's stamp, and the partners (the viewer's series first) with their names."""
+    count, last = get_trust_history_stamp(couple)
+    people = "|".join(f"{p.user_id}:{p.user.display_name}" for p in partners)
+    digest = hashlib.sha256(f"{couple.pk}|{count}|{last}|{people}".encode()).hexdigest()
+    key = f"trust-chart:v1:{digest}"
+    fragments = caches["fragments"]
+    html = fragments.get(key)
+    if html is None:
+        chart = trust_chart(get_trust_history(couple), partners)
+        html = render_to_string("steps/trust_chart.html", {"chart": chart})
+        fragments.set(key, html)
+    return mark_safe(html)  # noqa: S308 (rendered by our own autoescaping template)

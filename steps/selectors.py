@@ -159,15 +159,17 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
 
 def get_steps_waiting_for(partnership: Partnership) -> list[int]:
     """Steps with an open round the partner has answered and this partner has not."""
-    open_rounds = CheckInRound.objects.filter(
-        couple_id=partnership.couple_id, revealed_at__isnull=True
-    ).prefetch_related("check_ins")
-    waiting = []
-    for check_in_round in open_rounds:
-        authors = {answer.author_id for answer in check_in_round.check_ins.all()}
-        if authors and partnership.user_id not in authors:
-            waiting.append(check_in_round.step)
-    return sorted(waiting)
+    answers = CheckIn.objects.filter(
+        round__couple_id=partnership.couple_id, round__revealed_at__isnull=True
+    ).values_list("round_id", "round__step", "author_id")
+    authors_by_round: dict[tuple[int, int], set[int | None]] = {}
+    for round_id, step, author_id in answers:
+        authors_by_round.setdefault((round_id, step), set()).add(author_id)
+    return sorted(
+        step
+        for (_round_id, step), authors in authors_by_round.items()
+        if partnership.user_id not in authors
+    )
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,16 @@ def get_trust_history(couple: Couple) -> list[TrustPoint]:
         point = points.setdefault(round_id, TrustPoint(revealed_at, step, number, {}))
         point.trust_by_user[author_id] = trust
     return list(points.values())
+
+
+def get_trust_history_stamp(couple: Couple) -> tuple[int, int]:
+    """How many rounds are revealed, and the newest round's id: what names a couple's trust
+    history. Revealed rounds are never changed or removed, so the count grows with every
+    reveal, and a new history always has a new stamp."""
+    stamp = CheckInRound.objects.filter(couple=couple, revealed_at__isnull=False).aggregate(
+        count=Count("pk"), last=Max("pk")
+    )
+    return stamp["count"], stamp["last"] or 0
 
 
 def get_shared_for(user: User, model: type[Model], pk: int, *, couple_field: str = "couple") -> Any:

@@ -2,7 +2,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from allauth.account.decorators import reauthentication_required, verified_email_required
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -26,7 +26,7 @@ from couples.selectors import (
 )
 from couples.services import log_counselor_view
 from steps import services
-from steps.charts import trust_chart
+from steps.charts import trust_chart, trust_chart_html
 from steps.content import content, get_step_or_404
 from steps.export import build_export
 from steps.forms import (
@@ -77,6 +77,7 @@ from steps.selectors import (
     get_understandings,
     ledger_fingerprint,
 )
+from trustapp.accounts.decorators import verified_email_required
 
 security_log = logging.getLogger("trustapp.security")
 
@@ -100,7 +101,6 @@ def home(request: HttpRequest) -> HttpResponse:
 def _home_context(partnership: Partnership, **overrides: Any) -> dict[str, Any]:
     panel = get_couple_panel(partnership)
     progress = get_progress(partnership.couple)
-    history = get_trust_history(partnership.couple)
     partners = [partnership] + ([panel.partner] if panel.partner else [])
     journey = get_journey_state(partnership.couple)
     return {
@@ -112,7 +112,7 @@ def _home_context(partnership: Partnership, **overrides: Any) -> dict[str, Any]:
         "pause_form": PauseForm(),
         # While paused, nobody is prompted to check in.
         "waiting_for_me": [] if journey.is_paused else get_steps_waiting_for(partnership),
-        "chart": trust_chart(history, partners),
+        "chart_html": trust_chart_html(partnership.couple, partners),
         "days_together": (timezone.now() - partnership.couple.created_at).days,
         "role_form": RoleForm(initial={"role": partnership.role}),
         **overrides,
@@ -191,32 +191,41 @@ def _tool_context(partnership: Partnership, number: int) -> dict[str, Any]:
     return {}
 
 
-def _step_context(request: HttpRequest, partnership: Partnership, number: int, **extra) -> dict:  # type: ignore[no-untyped-def]
-    step = get_step_or_404(number)
+def _check_in_context(partnership: Partnership, number: int) -> dict[str, Any]:
+    """What the step page's check-in part shows: all that an htmx check-in answer renders."""
     progress = get_progress(partnership.couple)
     state = get_check_in_state(partnership, number)
     panel = get_couple_panel(partnership)
-    journey = get_journey_state(partnership.couple)
-    safety = get_latest_safety_check(partnership)
-    context = {
-        "step": step,
-        "role_note": step.note_for(partnership.role),
+    return {
+        "step": get_step_or_404(number),
         "progress": progress,
         # Solo: with no partner in the space, nothing waits on anyone, so every step is open.
         "reachable": progress.is_reachable(number) or panel.partner is None,
         "panel": panel,
-        "journey": journey,
-        "safety": safety,
+        "journey": get_journey_state(partnership.couple),
         "ended": panel.has_ended,
-        "tool_template": f"steps/tools/step-{number:02d}.html" if number in TOOL_STEPS else None,
-        **_tool_context(partnership, number),
-        "reflections": get_reflections(request.user, number),
-        "reflection_form": ReflectionForm(step=step),
         "check_in": state,
         "check_in_form": _check_in_form(state),
-        "previous_step": number - 1 if number > 1 else None,
         "next_step": number + 1 if number < len(content().steps) else None,
     }
+
+
+def _step_context(request: HttpRequest, partnership: Partnership, number: int, **extra) -> dict:  # type: ignore[no-untyped-def]
+    context = _check_in_context(partnership, number)
+    step = context["step"]
+    context.update(
+        {
+            "role_note": step.note_for(partnership.role),
+            "safety": get_latest_safety_check(partnership),
+            "tool_template": (
+                f"steps/tools/step-{number:02d}.html" if number in TOOL_STEPS else None
+            ),
+            **_tool_context(partnership, number),
+            "reflections": get_reflections(request.user, number),
+            "reflection_form": ReflectionForm(step=step),
+            "previous_step": number - 1 if number > 1 else None,
+        }
+    )
     context.update(extra)
     return context
 
@@ -308,7 +317,12 @@ def check_in_submit(request: HttpRequest, number: int) -> HttpResponse:
             if not request.htmx:
                 return redirect(reverse("step_detail", args=[number]) + "#check-in")
             form = None
-    context = _step_context(request, partnership, number, check_in_error=error)
+    # Under htmx only the check-in part is swapped in, so only its data is read again.
+    if request.htmx:
+        context = _check_in_context(partnership, number)
+    else:
+        context = _step_context(request, partnership, number)
+    context["check_in_error"] = error
     if form is not None:
         context["check_in_form"] = form
     template = "steps/step.html#check-in" if request.htmx else "steps/step.html"
@@ -325,7 +339,7 @@ def check_in_state(request: HttpRequest, number: int) -> HttpResponse:
     waiting_on = request.GET.get("waiting_on")
     if waiting_on and state.open_round is not None and str(state.open_round.pk) == waiting_on:
         return HttpResponse(status=204)
-    return render(request, "steps/step.html#check-in", _step_context(request, partnership, number))
+    return render(request, "steps/step.html#check-in", _check_in_context(partnership, number))
 
 
 # The hard roads: pause, and the private safety check.

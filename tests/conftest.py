@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -33,8 +33,15 @@ def _test_settings(settings):  # type: ignore[no-untyped-def]
     # A fresh in-memory cache per test: allauth's rate limits count in the cache, and a count
     # left by one test (say, a confirmation email to the same address) must not leak into the
     # next. Production uses the shared database cache.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "fragments": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "test-fragments",
+        },
+    }
     cache.clear()
+    caches["fragments"].clear()
 
 
 @pytest.fixture

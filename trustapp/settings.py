@@ -114,22 +114,31 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Persistent connections buy nothing on SQLite and keep the file locked between requests.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif envbool("DATABASE_POOL"):
-    # psycopg's connection pool, per process: size it so that workers x threads x processes
-    # stays under PostgreSQL's max_connections (or put PgBouncer in front). Pooling replaces
-    # persistent connections.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "pool": {
+else:
+    # Parameters bound on the server, and a statement prepared once a connection has run it
+    # this many times: PostgreSQL then skips parsing and planning the same dozen queries on
+    # every page (measured: 1.5-3 ms less per page, docs/benchmarks.md). PgBouncer in
+    # transaction mode needs max_prepared_statements (1.21+), or DATABASE_PREPARE_THRESHOLD=0.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
+    if prepare_threshold := envint("DATABASE_PREPARE_THRESHOLD", 5):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = prepare_threshold
+    if envbool("DATABASE_POOL"):
+        # psycopg's connection pool, per process: size it so that workers x threads x
+        # processes stays under PostgreSQL's max_connections (or put PgBouncer in front).
+        # Pooling replaces persistent connections.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": envint("DATABASE_POOL_MIN", 2),
             "max_size": envint("DATABASE_POOL_MAX", 8),
             "timeout": envint("DATABASE_POOL_TIMEOUT", 10),
         }
-    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Ours first: it signs people in as allauth's does and loads them with fewer queries. The other
+# two stay listed so sessions signed in through them before stay valid.
 AUTHENTICATION_BACKENDS = [
+    "trustapp.accounts.backends.AuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -166,7 +175,17 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "trustapp_cache",
-    }
+    },
+    # Rendered pieces of pages that are costly to draw (the trust chart), in each process's
+    # memory. A piece's key names exactly the data it shows, so a change of data is a new key and
+    # nothing is ever invalidated: a server that has not drawn a piece yet just draws it. Only
+    # what both partners of a couple see goes in here, never private writing.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "trustapp-fragments",
+        "TIMEOUT": 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 
 STATIC_URL = "static/"

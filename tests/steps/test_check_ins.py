@@ -8,8 +8,8 @@ from steps.services import CheckInAnswer, StepError, submit_check_in, write_refl
 
 # Session, user, counselor profile, verified email, partnership, partner, progress, journey,
 # safety check, and the page's own reads.
-HOME_QUERIES = 12
-STEP_QUERIES = 12
+HOME_QUERIES = 9
+STEP_QUERIES = 9
 A_NOTE = "ALEX-NOTE: I felt heard on Sunday"
 B_NOTE = "BLAKE-NOTE: thank you for staying"
 
@@ -201,6 +201,9 @@ def test_home_and_step_page_queries_do_not_grow_with_history(
         answer(partner_b, ready="no")
         write_reflection(partnership=partner_a.user.partnerships.get(), step=1, text="x")
     # The same count for 1 and for 50 rounds: fetched in bulk, never per round.
+    # The first visit draws the trust chart (one query more); later ones reuse the drawing.
+    with django_assert_num_queries(HOME_QUERIES + 1):
+        assert partner_a.client.get(reverse("home")).status_code == 200
     with django_assert_num_queries(HOME_QUERIES):
         assert partner_a.client.get(reverse("home")).status_code == 200
     with django_assert_num_queries(STEP_QUERIES):
@@ -214,3 +217,20 @@ def test_a_couple_with_completed_steps_can_still_be_deleted(couple, partner_a, p
     couple.delete()
     assert not CheckInRound.objects.exists()
     assert not StepCompletion.objects.exists()
+
+
+def test_htmx_check_in_answer_reads_only_the_check_in_part(
+    couple, partner_a, django_assert_max_num_queries
+):
+    write_reflection(partnership=partner_a.user.partnerships.get(), step=1, text="PRIVATE-X")
+    answer(partner_a, ready="no")
+    # The service's own work and the check-in part: no reflections, tools or safety check.
+    with django_assert_max_num_queries(20) as captured:
+        response = answer(partner_a, ready="no", trust=6, htmx=True)
+    assert response.status_code == 200
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "steps_reflection" not in sql
+    content = response.content.decode()
+    assert content.lstrip().startswith('<section id="check-in"')
+    assert "PRIVATE-X" not in content
+    assert 'value="6"' in content and "checked" in content
