@@ -4,10 +4,12 @@ from django import forms
 from django.utils import timezone
 
 from couples.models import CounselorProfile, Invitation, Role, Scope
-from trustapp.forms import MultilineField, RadioSelect
+from trustapp.forms import BlankFormCache, MultilineField, RadioSelect
 
 
-class RoleForm(forms.Form):
+class RoleForm(BlankFormCache, forms.Form):
+    initial_values_are_choices = True  # the couple home shows it with the partner's role
+
     role = forms.ChoiceField(
         label="Which is closest to where you stand?",
         choices=Role.choices,
@@ -17,7 +19,7 @@ class RoleForm(forms.Form):
     )
 
 
-class InviteForm(forms.ModelForm):
+class InviteForm(BlankFormCache, forms.ModelForm):
     message = MultilineField(
         label="A personal note (optional)",
         required=False,
@@ -56,7 +58,7 @@ def _ends_on_field() -> forms.DateField:
     )
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(BlankFormCache, forms.Form):
     scope = _scope_field()
     ends_on = _ends_on_field()
 
@@ -77,7 +79,7 @@ class CounselorInviteForm(ConsentForm):
     field_order = ["email", "scope", "ends_on"]
 
 
-class CounselorProfileForm(forms.ModelForm):
+class CounselorProfileForm(BlankFormCache, forms.ModelForm):
     class Meta:
         model = CounselorProfile
         fields = ["professional_name", "practice", "credentials"]

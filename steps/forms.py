@@ -15,10 +15,10 @@ from steps.models import (
     Reflection,
     Understood,
 )
-from trustapp.forms import MultilineField, RadioSelect
+from trustapp.forms import BlankFormCache, MultilineField, RadioSelect
 
 
-class ReflectionForm(forms.ModelForm):
+class ReflectionForm(BlankFormCache, forms.ModelForm):
     prompt = forms.ChoiceField(label="Answering a prompt? (optional)", required=False)
     text = MultilineField(
         label="Your reflection",
@@ -59,7 +59,7 @@ class ReflectionForm(forms.ModelForm):
         return text
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(BlankFormCache, forms.Form):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("auto_id", "check_in_%s")
         super().__init__(*args, **kwargs)
@@ -98,7 +98,7 @@ class CheckInForm(forms.Form):
     )
 
 
-class ToolForm(forms.Form):
+class ToolForm(BlankFormCache, forms.Form):
     """Several forms share a page: give each its own element ids (`<id_prefix>_<field>`), so
     every label points at its own field."""
 

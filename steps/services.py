@@ -76,16 +76,24 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
         check_in_round = CheckInRound.objects.filter(
             couple=couple, step=step, revealed_at__isnull=True
         ).first() or _open_round(couple, step)
-        check_in, created = CheckIn.objects.update_or_create(
-            round=check_in_round,
-            author=partnership.user,
-            defaults={
-                "feeling": answer.feeling,
-                "trust": answer.trust,
-                "ready": answer.ready,
-                "note": answer.note,
-            },
-        )
+        # Not update_or_create: the couple lock already serialises this partner's answers, so
+        # its savepoint and row lock would only add two round trips to every answer.
+        fields = {
+            "feeling": answer.feeling,
+            "trust": answer.trust,
+            "ready": answer.ready,
+            "note": answer.note,
+        }
+        check_in = CheckIn.objects.filter(round=check_in_round, author=partnership.user).first()
+        created = check_in is None
+        if check_in is None:
+            check_in = CheckIn.objects.create(
+                round=check_in_round, author=partnership.user, **fields
+            )
+        else:
+            for name, value in fields.items():
+                setattr(check_in, name, value)
+            check_in.save(update_fields=[*fields, "updated_at"])
         answered = set(check_in_round.check_ins.values_list("author_id", flat=True))
         if len(partner_ids) == 2 and partner_ids <= answered:
             _reveal(check_in_round)

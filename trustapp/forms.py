@@ -1,8 +1,10 @@
+import hashlib
 from typing import Any
 
 from django import forms
+from django.core.cache import caches
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 
 class MultilineField(forms.CharField):
@@ -67,3 +69,72 @@ def _option_html(option: dict[str, Any]) -> str:
         return tag
     label_for = format_html(' for="{}"', option["attrs"]["id"]) if option["attrs"].get("id") else ""
     return format_html("<label{}>{}\n {}</label>", label_for, tag, option["label"])
+
+
+# Everything about a field that shows in an unbound form's HTML.
+_FIELD_LOOKS = ("label", "help_text", "required", "disabled", "initial", "label_suffix")
+_WIDGET_LOOKS = ("attrs", "choices", "input_type", "template_name", "option_template_name")
+
+
+def blank_form_key(form: forms.BaseForm) -> str | None:
+    """A name for what a form with no data looks like, or None when it may look different.
+
+    Only unbound forms without a prefix, initial values or an edited instance qualify (a form
+    whose initial values are choices may opt in with `initial_values_are_choices`), and no
+    field may have a callable initial (a date of today) or query its choices. The name covers
+    the form's class and every field's label, help, requirement, choices and widget attributes,
+    so a form built differently (say, with a step's own prompts) gets a name of its own."""
+    if form.is_bound or form.prefix:
+        return None
+    initial = {name: value for name, value in form.initial.items() if value not in ("", None)}
+    # Initial values are user data (a draft, an earlier answer): only a form that declares its
+    # initial values to be choices from its own code (say, a role) may be named with them.
+    if initial and not getattr(form, "initial_values_are_choices", False):
+        return None
+    looks = [
+        f"{type(form).__module__}.{type(form).__qualname__}",
+        repr((form.auto_id, form.label_suffix, form.use_required_attribute, form.template_name)),
+        repr(sorted(initial.items())),
+    ]
+    for name, field in form.fields.items():
+        if isinstance(field, forms.ModelChoiceField) or callable(field.initial):
+            return None
+        widget = field.widget
+        looks.append(
+            repr(
+                (
+                    name,
+                    type(field).__qualname__,
+                    type(widget).__qualname__,
+                    [str(getattr(field, look, "")) for look in _FIELD_LOOKS],
+                    getattr(field, "choices", None),
+                    [getattr(widget, look, None) for look in _WIDGET_LOOKS],
+                    field.widget_attrs(widget),
+                )
+            )
+        )
+    return "blank-form:" + hashlib.sha256("\n".join(looks).encode()).hexdigest()
+
+
+class BlankFormCache:
+    """Renders a blank form once per process and reuses its HTML (the `fragments` cache).
+
+    A step page shows up to four blank forms, and Django renders each through a dozen templates:
+    about 3 ms a page. Their HTML depends only on how the form was built (blank_form_key), never
+    on who asks; forms with data, errors, initial values or an instance render as usual."""
+
+    def render(self, template_name=None, context=None, renderer=None) -> SafeString:  # type: ignore[no-untyped-def]
+        key = None
+        if template_name is None and context is None and renderer is None:
+            key = blank_form_key(self)  # type: ignore[arg-type]
+        if key is None:
+            return super().render(template_name, context, renderer)  # type: ignore[misc]
+        fragments = caches["fragments"]
+        html = fragments.get(key)
+        if html is None:
+            html = str(super().render())  # type: ignore[misc]
+            fragments.set(key, html)
+        return mark_safe(html)  # noqa: S308 (rendered by Django's own form templates)
+
+    __str__ = render
+    __html__ = render

@@ -225,7 +225,7 @@ def test_htmx_check_in_answer_reads_only_the_check_in_part(
     write_reflection(partnership=partner_a.user.partnerships.get(), step=1, text="PRIVATE-X")
     answer(partner_a, ready="no")
     # The service's own work and the check-in part: no reflections, tools or safety check.
-    with django_assert_max_num_queries(20) as captured:
+    with django_assert_max_num_queries(18) as captured:
         response = answer(partner_a, ready="no", trust=6, htmx=True)
     assert response.status_code == 200
     sql = " ".join(query["sql"] for query in captured.captured_queries)
