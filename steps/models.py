@@ -45,6 +45,11 @@ class Reflection(models.Model):
         # Never the text: this shows up in the admin, in logs and in error reports.
         return f"Reflection {self.pk} on step {self.step}"
 
+    @property
+    def was_edited(self) -> bool:
+        # To the second, as the page shows times: saving a new reflection sets both at once.
+        return int(self.updated_at.timestamp()) != int(self.created_at.timestamp())
+
     def edit(self, *, text: str, prompt: str) -> None:
         self.text = text
         self.prompt = prompt

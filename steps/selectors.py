@@ -60,6 +60,14 @@ class Progress:
     completions: dict[int, StepCompletion]
 
     @property
+    def fingerprint(self) -> str:
+        """Names everything the progress list shows: which steps are done, and when."""
+        return ",".join(
+            f"{number}@{completion.completed_at.timestamp()}"
+            for number, completion in sorted(self.completions.items())
+        )
+
+    @property
     def current_step(self) -> int | None:
         """The first step not yet completed; None once all eleven are done."""
         for number in range(1, STEP_COUNT + 1):
@@ -105,7 +113,12 @@ class CheckInState:
     open_round: CheckInRound | None
     my_answer: CheckIn | None  # in the open round
     partner_has_answered: bool  # in the open round; never the answer itself
-    revealed: list[RevealedRound] = field(default_factory=list)  # newest first
+    revealed: list[RevealedRound] = field(default_factory=list)  # newest first, the latest few
+    revealed_count: int = 0  # all revealed rounds on the step, shown or not
+
+    @property
+    def earlier_count(self) -> int:
+        return max(self.revealed_count - 1, 0)
 
     @property
     def latest(self) -> RevealedRound | None:
@@ -120,12 +133,18 @@ class CheckInState:
         return self.my_answer is None and self.partner_has_answered
 
 
+# The step page shows the latest revealed round and the ten before it; the rest are in the
+# partners' export. Reading only these keeps a step page as fast after three years as on day one.
+REVEALED_ROUNDS_SHOWN = 11
+
+
 def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
     me = partnership.user_id
+    # The open round, if any, is always the newest: rounds are numbered 1, 2, 3... per step.
     rounds = list(
         CheckInRound.objects.filter(couple_id=partnership.couple_id, step=step)
         .prefetch_related(Prefetch("check_ins", queryset=CheckIn.objects.all()))
-        .order_by("-number")
+        .order_by("-number")[: REVEALED_ROUNDS_SHOWN + 1]
     )
     open_round = next((r for r in rounds if not r.is_revealed), None)
     my_answer = None
@@ -148,12 +167,14 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
                 partners=next((a for a in answers if a.author_id != me), None),
             )
         )
+    newest = rounds[0].number if rounds else 0
     return CheckInState(
         step=step,
         open_round=open_round,
         my_answer=my_answer,
         partner_has_answered=partner_has_answered,
-        revealed=revealed,
+        revealed=revealed[:REVEALED_ROUNDS_SHOWN],
+        revealed_count=newest - (1 if open_round else 0),
     )
 
 

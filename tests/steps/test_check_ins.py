@@ -93,6 +93,8 @@ def test_both_ready_completes_the_step_and_opens_the_next(couple, partner_a, par
     assert "opens once you have both moved on from step 1" in page(partner_a, step=2)
     assert not CheckIn.objects.filter(round__step=2).exists()
 
+    before = partner_a.client.get(reverse("home")).content.decode()  # drawn, and kept
+    assert "Done together" not in before
     answer(partner_a, ready="yes")
     answer(partner_b, ready="yes")
     assert StepCompletion.objects.filter(couple=couple, step=1).exists()
@@ -100,7 +102,8 @@ def test_both_ready_completes_the_step_and_opens_the_next(couple, partner_a, par
     assert "Step 2 is open for both of you." in page(partner_b)
     home = partner_a.client.get(reverse("home")).content.decode()
     assert "Done together" in home
-    assert 'aria-current="step"' in home
+    current = home.split('aria-current="step"', 1)[1].split("</li>", 1)[0]
+    assert "Step 2: " in current
     assert answer(partner_b, step=2).status_code == 302
 
 
@@ -234,3 +237,16 @@ def test_htmx_check_in_answer_reads_only_the_check_in_part(
     assert content.lstrip().startswith('<section id="check-in"')
     assert "PRIVATE-X" not in content
     assert 'value="6"' in content and "checked" in content
+
+
+def test_a_long_history_shows_the_ten_latest_and_counts_them_all(couple, partner_a, partner_b):
+    for trust in range(14):
+        answer(partner_a, trust=trust % 11, ready="no")
+        answer(partner_b, trust=10 - trust % 11, ready="no")
+    answer(partner_a, trust=4, ready="no")  # a 15th round, open: not counted as revealed
+    content = page(partner_a)
+    assert "Your last revealed answers, check-in 14" in content
+    assert "Earlier check-ins on this step (13)" in content
+    assert "The ten most recent are shown here" in content
+    table = content.split("Earlier check-ins on this step", 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == 1 + 10 * 2  # the header, then ten rounds of two answers

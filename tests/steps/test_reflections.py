@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
@@ -208,3 +209,15 @@ def test_saving_in_place_is_announced_to_screen_readers(partner_a, htmx_headers)
     assert 'role="status">Your reflection is saved.</p>' in response.content.decode()
     question = partner_a.client.post(reverse("question_ask"), {"text": "Why?"}, **htmx_headers)
     assert 'role="status">Saved.</p>' in question.content.decode()
+
+
+def test_a_reflection_is_marked_edited_only_once_edited(partner_a, alex_reflection):
+    def meta() -> str:
+        page = partner_a.client.get(reverse("step_detail", args=[1])).content.decode()
+        return page.split(f'id="reflection-{alex_reflection.pk}"', 1)[1].split("</p>", 1)[0]
+
+    assert "edited" not in meta()
+    Reflection.objects.filter(pk=alex_reflection.pk).update(
+        created_at=alex_reflection.created_at - timedelta(minutes=5)
+    )
+    assert "· edited" in meta()
