@@ -121,6 +121,12 @@ class CheckInState:
         return max(self.revealed_count - 1, 0)
 
     @property
+    def earlier_fingerprint(self) -> str:
+        """Names the earlier rounds the step page's table shows. Revealed rounds are sealed, so
+        their answers never change under the same name."""
+        return ",".join(str(revealed.round.pk) for revealed in self.revealed[1:])
+
+    @property
     def latest(self) -> RevealedRound | None:
         return self.revealed[0] if self.revealed else None
 

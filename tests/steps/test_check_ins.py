@@ -250,3 +250,29 @@ def test_a_long_history_shows_the_ten_latest_and_counts_them_all(couple, partner
     assert "The ten most recent are shown here" in content
     table = content.split("Earlier check-ins on this step", 1)[1].split("</table>", 1)[0]
     assert table.count("<tr>") == 1 + 10 * 2  # the header, then ten rounds of two answers
+
+
+def earlier_table(persona) -> str:
+    content = page(persona)
+    return content.split("Earlier check-ins on this step", 1)[1].split("</table>", 1)[0]
+
+
+def test_the_earlier_check_ins_table_follows_new_reveals_and_the_viewer(
+    couple, partner_a, partner_b
+):
+    for trust in (2, 3):
+        answer(partner_a, trust=trust, ready="no")
+        answer(partner_b, trust=9, ready="no")
+    assert earlier_table(partner_a).count("<tr>") == 1 + 2  # drawn once, then reused
+    answer(partner_a, trust=4, ready="no")
+    answer(partner_b, trust=8, ready="no")
+    alex_sees = earlier_table(partner_a)
+    assert alex_sees.count("<tr>") == 1 + 4
+    assert "<td>You</td><td>Unsure, somewhere in between</td><td>3 of 10</td>" in alex_sees
+    assert "<td>Blake</td>" in alex_sees
+    blake_sees = earlier_table(partner_b)
+    assert "<td>You</td><td>Unsure, somewhere in between</td><td>9 of 10</td>" in blake_sees
+    assert "<td>Alex</td><td>Unsure, somewhere in between</td><td>3 of 10</td>" in blake_sees
+    partner_b.user.display_name = "Bee"
+    partner_b.user.save()
+    assert "<td>Bee</td>" in earlier_table(partner_a)
