@@ -128,3 +128,12 @@ def test_a_form_whose_initial_values_are_choices_is_reused_per_value():
     assert mutual == djangos_render(RoleForm(initial={"role": Role.MUTUAL}))
     assert re.search(rf'<input[^>]*value="{Role.MUTUAL}"[^>]*checked', mutual)
     assert not re.search(rf'<input[^>]*value="{Role.HURT}"[^>]*checked', mutual)
+
+
+def test_an_unbound_form_with_errors_added_by_code_is_not_reused():
+    form = steps.forms.PauseForm()
+    form.cleaned_data = {}  # what add_error needs on a form that was never cleaned
+    form.add_error(None, "SOMETHING-WENT-WRONG-FOR-ALEX")
+    assert blank_form_key(form) is None
+    assert "SOMETHING-WENT-WRONG-FOR-ALEX" in str(form)
+    assert "SOMETHING-WENT-WRONG-FOR-ALEX" not in str(steps.forms.PauseForm())

@@ -104,3 +104,51 @@ def test_development_emails_print_links_whole_so_they_can_be_clicked():
     ReadableConsoleBackend(stream=stream).send_messages([message])
     assert link in stream.getvalue()
     assert "Subject: Confirm" in stream.getvalue()
+
+
+def _database_settings(**env: str) -> dict:
+    """trustapp.settings' DATABASES for an environment, read in a fresh interpreter."""
+    import json
+    import subprocess
+    import sys
+
+    base = {"DJANGO_SECRET_KEY": "x", "FIELD_ENCRYPTION_KEYS": "x", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, trustapp.settings as s; print(json.dumps(s.DATABASES['default']['OPTIONS']))",
+        ],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_database_url_options_are_kept_beside_the_server_side_binding():
+    options = _database_settings(
+        DATABASE_URL="postgres://app@db.example:5432/trust?sslmode=verify-full&sslrootcert=/ca.pem"
+    )
+    assert options["sslmode"] == "verify-full"
+    assert options["sslrootcert"] == "/ca.pem"
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+
+
+def test_database_pool_and_old_pgbouncer_settings_keep_the_url_options_too():
+    options = _database_settings(
+        DATABASE_URL="postgres://app@db.example:5432/trust?sslmode=require",
+        DATABASE_POOL="1",
+        DATABASE_PREPARE_THRESHOLD="0",
+    )
+    assert options["sslmode"] == "require"
+    assert options["pool"]["max_size"] == 8
+    assert "prepare_threshold" not in options
+    assert (
+        _database_settings(
+            DATABASE_URL="postgres://app@db.example:5432/trust", DATABASE_SERVER_SIDE_BINDING="0"
+        )
+        == {}
+    )

@@ -84,7 +84,8 @@ def blank_form_key(form: forms.BaseForm) -> str | None:
     field may have a callable initial (a date of today) or query its choices. The name covers
     the form's class and every field's label, help, requirement, choices and widget attributes,
     so a form built differently (say, with a step's own prompts) gets a name of its own."""
-    if form.is_bound or form.prefix:
+    # An unbound form can still carry errors added by code (add_error): those are never reused.
+    if form.is_bound or form.prefix or form._errors:
         return None
     initial = {name: value for name, value in form.initial.items() if value not in ("", None)}
     # Initial values are user data (a draft, an earlier answer): only a form that declares its
@@ -94,6 +95,7 @@ def blank_form_key(form: forms.BaseForm) -> str | None:
     looks = [
         f"{type(form).__module__}.{type(form).__qualname__}",
         repr((form.auto_id, form.label_suffix, form.use_required_attribute, form.template_name)),
+        f"{type(form.renderer).__module__}.{type(form.renderer).__qualname__}",
         repr(sorted(initial.items())),
     ]
     for name, field in form.fields.items():

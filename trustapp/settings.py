@@ -115,19 +115,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Persistent connections buy nothing on SQLite and keep the file locked between requests.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
-    # Parameters bound on the server, and a statement prepared once a connection has run it
-    # this many times: PostgreSQL then skips parsing and planning the same dozen queries on
-    # every page (measured: 1.5-3 ms less per page, docs/benchmarks.md). PgBouncer in
-    # transaction mode needs max_prepared_statements (1.21+), or DATABASE_PREPARE_THRESHOLD=0.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
-    if prepare_threshold := envint("DATABASE_PREPARE_THRESHOLD", 5):
-        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = prepare_threshold
+    # Added to what DATABASE_URL's query string set (sslmode and the like), never replacing it.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    if envbool("DATABASE_SERVER_SIDE_BINDING", True):
+        # Parameters bound on the server, and a statement prepared once a connection has run it
+        # this many times: PostgreSQL then skips parsing and planning the same dozen queries on
+        # every page (measured: 1.5-3 ms less per page, docs/benchmarks.md). PgBouncer in
+        # transaction mode needs max_prepared_statements (1.21+), or DATABASE_PREPARE_THRESHOLD=0.
+        options["server_side_binding"] = True
+        if prepare_threshold := envint("DATABASE_PREPARE_THRESHOLD", 5):
+            options["prepare_threshold"] = prepare_threshold
     if envbool("DATABASE_POOL"):
         # psycopg's connection pool, per process: size it so that workers x threads x
         # processes stays under PostgreSQL's max_connections (or put PgBouncer in front).
         # Pooling replaces persistent connections.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"]["OPTIONS"]["pool"] = {
+        options["pool"] = {
             "min_size": envint("DATABASE_POOL_MIN", 2),
             "max_size": envint("DATABASE_POOL_MAX", 8),
             "timeout": envint("DATABASE_POOL_TIMEOUT", 10),
@@ -183,8 +186,10 @@ CACHES = {
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "trustapp-fragments",
-        "TIMEOUT": 60 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
+        # Bounded: a long trust history's chart is tens of kilobytes, and each reveal makes a
+        # new one while the old one waits to expire.
+        "TIMEOUT": 10 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 1000},
     },
 }
 

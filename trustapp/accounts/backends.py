@@ -14,10 +14,14 @@ def _has_verified_email() -> RawSQL:
     # every request: 0.4 ms of CPU, as much as the separate query it replaces (measured).
     # Only table and column names go into it, quoted; no value from a request.
     quote = connection.ops.quote_name
+    address = EmailAddress._meta
+    user_column = quote(address.get_field("user").column)
+    verified_column = quote(address.get_field("verified").column)
+    user_pk = f"{quote(User._meta.db_table)}.{quote(User._meta.pk.column)}"
     sql = (
-        f"EXISTS (SELECT 1 FROM {quote(EmailAddress._meta.db_table)} AS verified_address "  # noqa: S608
-        f"WHERE verified_address.{quote('user_id')} = {quote(User._meta.db_table)}.{quote('id')} "
-        f"AND verified_address.{quote('verified')})"
+        f"EXISTS (SELECT 1 FROM {quote(address.db_table)} AS verified_address "  # noqa: S608
+        f"WHERE verified_address.{user_column} = {user_pk} "
+        f"AND verified_address.{verified_column})"
     )
     return RawSQL(  # noqa: S611
         sql,
