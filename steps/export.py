@@ -4,6 +4,7 @@ consent and counselor view about their spaces. Never a partner's private writing
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from couples.models import AccessLogEntry, ConsentEvent, CounselorAccess, Couple, Partnership
@@ -107,9 +108,11 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
                     for r in a.responses.all()
                 ],
             }
-            # Sent apologies are shared; a draft belongs to its author alone.
-            for a in Apology.objects.filter(couple=couple).prefetch_related("responses")
-            if a.sent_at is not None or a.author_id == me.pk
+            # Sent apologies are shared; a draft belongs to its author alone, so the partner's
+            # draft is never even read (or decrypted) for this export.
+            for a in Apology.objects.filter(
+                Q(sent_at__isnull=False) | Q(author=me), couple=couple
+            ).prefetch_related("responses")
         ],
         "understandings": [
             {

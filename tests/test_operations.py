@@ -2,6 +2,8 @@
 
 import json
 import logging
+import subprocess
+import sys
 
 import pytest
 from django.test import Client, override_settings
@@ -106,18 +108,14 @@ def test_development_emails_print_links_whole_so_they_can_be_clicked():
     assert "Subject: Confirm" in stream.getvalue()
 
 
-def _database_settings(**env: str) -> dict:
-    """trustapp.settings' DATABASES for an environment, read in a fresh interpreter."""
-    import json
-    import subprocess
-    import sys
-
+def _read_in_fresh_interpreter(expression: str, **env: str):  # type: ignore[no-untyped-def]
+    """The JSON value of an expression over trustapp.settings (`s`), for an environment."""
     base = {"DJANGO_SECRET_KEY": "x", "FIELD_ENCRYPTION_KEYS": "x", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import json, trustapp.settings as s; print(json.dumps(s.DATABASES['default']['OPTIONS']))",
+            f"import json, trustapp.settings as s; print(json.dumps({expression}))",
         ],
         env={**base, **env},
         capture_output=True,
@@ -125,6 +123,23 @@ def _database_settings(**env: str) -> dict:
         check=True,
     )
     return json.loads(result.stdout)
+
+
+def _database_settings(**env: str) -> dict:
+    return _read_in_fresh_interpreter("s.DATABASES['default']['OPTIONS']", **env)
+
+
+def test_sentry_never_receives_request_bodies_or_local_variables():
+    options = _read_in_fresh_interpreter(
+        "{k: v for k, v in __import__('sentry_sdk').get_client().options.items()"
+        " if k in ('send_default_pii', 'max_request_body_size', 'include_local_variables')}",
+        SENTRY_DSN="https://public@sentry.example/1",
+    )
+    assert options == {
+        "send_default_pii": False,
+        "max_request_body_size": "never",
+        "include_local_variables": False,
+    }
 
 
 def test_database_url_options_are_kept_beside_the_server_side_binding():

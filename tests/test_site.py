@@ -103,3 +103,27 @@ def test_htmx_request_after_the_session_ended_sends_the_browser_to_log_in(client
     assert response["HX-Redirect"].startswith(reverse("account_login"))
     # Without HTMX it stays an ordinary redirect.
     assert client.get(reverse("couple_panel")).status_code == 302
+
+
+def test_admin_queue_never_shows_a_queued_emails_body_or_links(admin_user, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from trustapp.tasks import send_rendered_email
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    link = "https://trustapp.test/accounts/password/reset/key/SECRET-RESET-KEY/"
+    result = send_rendered_email.enqueue("Reset", f"Reset here: {link}", None, ["a@example.com"])
+    assert DBTaskResult.objects.filter(id=result.id).exists()
+    Authenticator.objects.create(
+        user=admin_user, type=Authenticator.Type.TOTP, data={"secret": "x"}
+    )
+    admin = Client()
+    admin.force_login(admin_user)
+    pages = [
+        admin.get(reverse("admin:django_tasks_database_dbtaskresult_changelist")),
+        admin.get(reverse("admin:django_tasks_database_dbtaskresult_change", args=[result.id])),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert "SECRET-RESET-KEY" not in page.content.decode()
+    assert "send_rendered_email" in pages[1].content.decode()  # the queue is still visible

@@ -66,6 +66,19 @@ def test_export_json_holds_my_data_and_never_my_partners_private_writing(
     assert ALEX_PRIVATE not in caplog.text
 
 
+def test_export_never_reads_my_partners_draft(partner_a, history, monkeypatch):
+    from trustapp import crypto
+
+    decrypted = []
+    original = crypto.decrypt
+    monkeypatch.setattr(
+        crypto, "decrypt", lambda token: decrypted.append(original(token)) or decrypted[-1]
+    )
+    assert partner_a.client.get(reverse("data_export_json")).status_code == 200
+    assert "BLAKE-SENT-APOLOGY" in decrypted
+    assert BLAKE_DRAFT not in decrypted
+
+
 def test_export_includes_my_own_unsent_draft(partner_b, history):
     data = json.loads(partner_b.client.get(reverse("data_export_json")).content)
     texts = [a["text"] for a in data["spaces"][0]["apologies"]]

@@ -330,6 +330,10 @@ if os.environ.get("SENTRY_DSN"):
     sentry_sdk.init(
         dsn=os.environ["SENTRY_DSN"],
         send_default_pii=False,
+        # Never request bodies or the variables of a failing frame: either can hold a
+        # reflection, a draft or a safety answer.
+        max_request_body_size="never",
+        include_local_variables=False,
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
         environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
     )
