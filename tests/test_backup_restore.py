@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -35,6 +34,7 @@ from steps.services import (
     write_reflection,
     write_understanding,
 )
+from tests.database_urls import database_url
 from trustapp import crypto
 
 pytestmark = [
@@ -59,16 +59,6 @@ def run(script: Path, *args: object) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
-
-
-def database_url(name: str) -> str:
-    settings = connection.settings_dict
-    user = quote(settings["USER"] or "", safe="")
-    if settings["PASSWORD"]:
-        user += ":" + quote(settings["PASSWORD"], safe="")
-    host = settings["HOST"] or "localhost"
-    port = settings["PORT"] or 5432
-    return f"postgres://{user}@{host}:{port}/{quote(name, safe='')}"
 
 
 def connect(name: str) -> psycopg.Connection:

@@ -84,7 +84,10 @@ def production_server(tmp_path_factory):
                 if get(f"{base}/healthz").status == 200:
                     break
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not answer /healthz within 10 seconds")
         yield base, tmp
     finally:
         server.terminate()

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
+from tests.database_urls import database_url
 from trustapp.tasks import send_rendered_email
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,11 +22,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def test_an_email_task_is_sent_by_a_real_db_worker(settings):
@@ -39,7 +35,10 @@ def test_an_email_task_is_sent_by_a_real_db_worker(settings):
         for key, value in os.environ.items()
         if not key.startswith(("DATABASE_", "EMAIL_", "DJANGO_SETTINGS"))
     }
-    env.update(DATABASE_URL=_database_url(), TASKS_BACKEND="django_tasks_db.DatabaseBackend")
+    env.update(
+        DATABASE_URL=database_url(connection.settings_dict["NAME"]),
+        TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+    )
     worker = subprocess.run(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
         cwd=ROOT,

@@ -208,33 +208,39 @@ def test_failed_sign_in_bursts_are_logged_without_the_address(partner_a, caplog)
     assert "alex@example.com" not in caplog.text
 
 
-def test_a_failing_mail_server_never_fails_the_request_and_the_email_is_retried(
-    outsider, settings, django_capture_on_commit_callbacks
-):
-    settings.MAILERS = {"default": {"BACKEND": "tests.flaky_mail.FlakyBackend"}}
-    from tests import flaky_mail
+@pytest.fixture
+def flaky_mail_server(settings, monkeypatch):  # type: ignore[no-untyped-def]
+    """A mail server that fails as often as the test says; its state is reset for every test."""
+    from tests.flaky_mail import FlakyBackend
 
-    flaky_mail.FlakyBackend.failures_left = 2
+    settings.MAILERS = {"default": {"BACKEND": "tests.flaky_mail.FlakyBackend"}}
+    monkeypatch.setattr(FlakyBackend, "failures_left", 0)
+    monkeypatch.setattr(FlakyBackend, "sent", [])
+    return FlakyBackend
+
+
+def test_a_failing_mail_server_never_fails_the_request_and_the_email_is_retried(
+    outsider, flaky_mail_server, django_capture_on_commit_callbacks
+):
+    flaky_mail_server.failures_left = 2
     outsider.client.post(reverse("couple_start"), {"role": "hurt"})
     with django_capture_on_commit_callbacks(execute=True):
         response = outsider.client.post(reverse("partner_invite"), {"email": "p@example.com"})
     assert response.status_code == 302
-    assert flaky_mail.FlakyBackend.failures_left == 0
-    assert [m.to for m in flaky_mail.FlakyBackend.sent] == [["p@example.com"]]
+    assert flaky_mail_server.failures_left == 0
+    assert [m.to for m in flaky_mail_server.sent] == [["p@example.com"]]
 
 
 def test_a_mail_server_that_never_recovers_still_never_fails_the_request(
-    outsider, settings, django_capture_on_commit_callbacks
+    outsider, settings, flaky_mail_server, django_capture_on_commit_callbacks
 ):
-    settings.MAILERS = {"default": {"BACKEND": "tests.flaky_mail.FlakyBackend"}}
-    from tests import flaky_mail
-
-    flaky_mail.FlakyBackend.failures_left = 100
+    flaky_mail_server.failures_left = 100
     outsider.client.post(reverse("couple_start"), {"role": "hurt"})
     with django_capture_on_commit_callbacks(execute=True):
         response = outsider.client.post(reverse("partner_invite"), {"email": "p@example.com"})
     assert response.status_code == 302
-    assert flaky_mail.FlakyBackend.failures_left == 100 - settings.EMAIL_ATTEMPTS
+    assert flaky_mail_server.failures_left == 100 - settings.EMAIL_ATTEMPTS
+    assert flaky_mail_server.sent == []
 
 
 def test_deploy_checks_pass_with_production_settings(monkeypatch):

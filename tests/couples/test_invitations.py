@@ -7,7 +7,7 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from couples.models import Couple, Invitation, Partnership, Role
+from couples.models import CounselorProfile, Couple, Invitation, Partnership, Role
 from couples.services import (
     AlreadyInCouple,
     CoupleError,
@@ -361,3 +361,17 @@ def test_role_can_be_changed(alex_partnership):
     alex_partnership.change_role(Role.MUTUAL)
     alex_partnership.refresh_from_db()
     assert alex_partnership.role == Role.MUTUAL
+
+
+def test_a_counselor_opening_a_partner_invitation_is_told_why_it_cannot_join(
+    alex_partnership, make_user, client, django_capture_on_commit_callbacks
+):
+    _, token = send_invitation(
+        alex_partnership, "dr.rivera@example.com", django_capture_on_commit_callbacks
+    )
+    counselor = make_user("dr.rivera@example.com", "Dr Rivera")
+    CounselorProfile.objects.create(user=counselor, professional_name="Dr Rivera", practice="P")
+    client.force_login(counselor)
+    page = client.get(f"/invitation/{token}/").content.decode()
+    assert "<h1>This account is a counselor's account</h1>" in page
+    assert "stays apart from any couple" in page
