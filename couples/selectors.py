@@ -9,7 +9,6 @@ from couples.models import (
     AccessLogEntry,
     ConsentEvent,
     CounselorAccess,
-    CounselorProfile,
     Couple,
     Invitation,
     Partnership,
@@ -112,7 +111,9 @@ def get_couple_panel(partnership: Partnership) -> CouplePanel:
 
 
 def is_counselor(user: User) -> bool:
-    return user.is_authenticated and CounselorProfile.objects.filter(user=user).exists()
+    # The signed-in user is loaded with their profile (trustapp.accounts.backends), so this
+    # costs no query then; any other user object reads it once.
+    return user.is_authenticated and hasattr(user, "counselor_profile")
 
 
 @dataclass(frozen=True)

@@ -300,13 +300,9 @@ def consent_update(request: HttpRequest, access_id: int) -> HttpResponse:
         return _redirect(request, "sharing")
     form = ConsentForm(request.POST, access_id=access.pk)
     if not form.is_valid():
-        forms_by_access = _sharing_context(partnership)["consent_forms"]
-        forms_by_access[access.pk] = form
-        return render(
-            request,
-            "couples/sharing.html",
-            _sharing_context(partnership, consent_forms=forms_by_access),
-        )
+        context = _sharing_context(partnership)
+        context["consent_forms"][access.pk] = form
+        return render(request, "couples/sharing.html", context)
     previous = get_consent_state(access).consent_of(partnership.user_id)
     try:
         services.record_consent(

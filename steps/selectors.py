@@ -121,6 +121,11 @@ class CheckInState:
         return max(self.revealed_count - 1, 0)
 
     @property
+    def has_unshown(self) -> bool:
+        """More revealed rounds than the page shows (the export holds them all)."""
+        return self.revealed_count > len(self.revealed)
+
+    @property
     def earlier_fingerprint(self) -> str:
         """Names the earlier rounds the step page's table shows. Revealed rounds are sealed, so
         their answers never change under the same name."""
@@ -186,16 +191,15 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
 
 def get_steps_waiting_for(partnership: Partnership) -> list[int]:
     """Steps with an open round the partner has answered and this partner has not."""
+    # A step has at most one open round (a database constraint), so a step names its round.
     answers = CheckIn.objects.filter(
         round__couple_id=partnership.couple_id, round__revealed_at__isnull=True
-    ).values_list("round_id", "round__step", "author_id")
-    authors_by_round: dict[tuple[int, int], set[int | None]] = {}
-    for round_id, step, author_id in answers:
-        authors_by_round.setdefault((round_id, step), set()).add(author_id)
+    ).values_list("round__step", "author_id")
+    authors_by_step: dict[int, set[int | None]] = {}
+    for step, author_id in answers:
+        authors_by_step.setdefault(step, set()).add(author_id)
     return sorted(
-        step
-        for (_round_id, step), authors in authors_by_round.items()
-        if partnership.user_id not in authors
+        step for step, authors in authors_by_step.items() if partnership.user_id not in authors
     )
 
 

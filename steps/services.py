@@ -30,7 +30,7 @@ from steps.models import (
     StepCompletion,
     Understanding,
 )
-from steps.selectors import get_progress
+from steps.selectors import get_latest_safety_check, get_progress
 from trustapp.accounts.models import User
 
 security_log = logging.getLogger("trustapp.security")
@@ -144,11 +144,7 @@ def _lock_open_couple(partnership: Partnership, *, exercise: bool = True) -> Cou
         raise StepError("This space has ended. What you shared is still here to read.")
     if not exercise:
         return couple
-    latest_check = (
-        SafetyCheck.objects.filter(user_id=partnership.user_id, couple=couple)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    latest_check = get_latest_safety_check(partnership)
     if latest_check is not None and latest_check.has_concern:
         raise StepError(
             "The shared exercises are set aside for you, because your safety comes first. "
