@@ -8,8 +8,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core import mail
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from django.test import Client
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
 # plain synchronous code, so Django's async-safety guard must not mistake them for async ones.
@@ -108,3 +117,30 @@ def log_in(person: Person, site: str, *, email: str, password: str) -> None:
     page.get_by_label("Password:", exact=True).fill(password)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(f"{site}/space/**")
+
+
+PASSWORD = "slow mornings and honest talks 7"
+
+
+def sign_up(person: Person, *, email: str, name: str, password: str = PASSWORD) -> None:
+    page = person.page
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Your first name or nickname").fill(name)
+    page.get_by_label("Password:", exact=True).fill(password)
+    page.get_by_label("Password (again)").fill(password)
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
+
+
+def verify(person: Person, *, email: str, site: str) -> None:
+    """Opens the confirmation link from the mail outbox and confirms."""
+    person.page.goto(link_in_last_email_to(email, rf"{site}/accounts/confirm-email/\S+/"))
+    person.page.get_by_role("button", name="Confirm").click()
+
+
+def sign_in(context: BrowserContext, user) -> None:  # type: ignore[no-untyped-def]
+    """Reuse Django's own login for speed: the journeys test the real sign-in separately."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": settings.SITE_URL}])

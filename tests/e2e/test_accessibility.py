@@ -3,8 +3,6 @@ phone's width and a desktop's, in light and dark; and a screenshot of each is wr
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
-from django.test import Client
 
 from couples.models import Invitation
 from steps.services import (
@@ -19,7 +17,7 @@ from steps.services import (
     write_reflection,
     write_understanding,
 )
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 WCAG_AA = {
     "runOnly": {
@@ -28,14 +26,6 @@ WCAG_AA = {
     }
 }
 WIDTHS = [390, 1280]
-
-
-def sign_in(context, user) -> None:
-    """Reuse Django's own login for speed: the journeys test the real sign-in separately."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": settings.SITE_URL}])
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Person, link_in_last_email_to
+from tests.e2e.conftest import Person, link_in_last_email_to, sign_up, verify
 
-PASSWORD = "slow mornings and honest talks 7"
 COUNSELOR_PASSWORD = "listening is the work 2026"
 
 # Plain ASCII, no quotes or ampersands: HTML escaping cannot hide them from a `not in` check.
@@ -39,21 +38,6 @@ def sees_nothing_private(person: Person) -> None:
     content = person.page.content()
     for text in NEVER[person.name]:
         assert text not in content, f"{person.name} saw {text!r} on {person.page.url}"
-
-
-def sign_up(person: Person, *, email: str, name: str, password: str = PASSWORD) -> None:
-    page = person.page
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Your first name or nickname").fill(name)
-    page.get_by_label("Password:", exact=True).fill(password)
-    page.get_by_label("Password (again)").fill(password)
-    page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
-
-
-def verify(person: Person, *, email: str, site: str) -> None:
-    person.page.goto(link_in_last_email_to(email, rf"{site}/accounts/confirm-email/\S+/"))
-    person.page.get_by_role("button", name="Confirm").click()
 
 
 def answer_safety_check_with_no_concern(person: Person) -> None:

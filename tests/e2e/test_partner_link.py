@@ -3,25 +3,7 @@ signs up, verifies and accepts; A's page shows B as joined without A reloading."
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Person, link_in_last_email_to
-
-PASSWORD = "slow mornings and honest talks 7"
-
-
-def sign_up(person: Person, *, email: str, name: str) -> None:
-    page = person.page
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Your first name or nickname").fill(name)
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
-    page.get_by_label("Password (again)").fill(PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
-
-
-def verify(person: Person, *, email: str, site: str) -> None:
-    link = link_in_last_email_to(email, rf"{site}/accounts/confirm-email/\S+/")
-    person.page.goto(link)
-    person.page.get_by_role("button", name="Confirm").click()
+from tests.e2e.conftest import link_in_last_email_to, sign_up, verify
 
 
 def test_two_partners_link_through_an_emailed_invitation(site, person):

@@ -4,7 +4,7 @@ keyboard alone with a visible focus ring."""
 from playwright.sync_api import expect
 
 from steps.models import CheckIn, Reflection
-from tests.e2e.test_accessibility import sign_in
+from tests.e2e.conftest import sign_in
 
 
 def test_reflection_and_check_in_work_without_javascript(site, browser, partner_a, partner_b):

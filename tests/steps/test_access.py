@@ -5,16 +5,15 @@ author alone; a check-in answer stays hidden from the partner until both have an
 import pytest
 from django.urls import reverse
 
-from couples.models import Partnership
 from steps import services
 from steps.models import CheckIn, CheckInRound, Reflection, StepCompletion
+from tests.steps.helpers import HTMX, partnership_of, text_of
 
 LOGIN = "/accounts/login/"
 ROLES = ["anonymous", "outsider", "partner_a", "partner_b", "other_partner"]
 SIGNED_IN = ["outsider", "partner_a", "partner_b", "other_partner"]
 NOT_ALEX = ["anonymous", "outsider", "partner_b", "other_partner"]
 PARTNERS = ["partner_a", "partner_b", "other_partner"]
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 ALEX_REFLECTION = "ALEX-PRIVATE-REFLECTION"
 ALEX_NOTE = "ALEX-CHECKIN-NOTE"
@@ -27,10 +26,6 @@ CHECK_IN_POST = {"feeling": "2", "trust": "6", "ready": "no", "note": "A POSTED 
 
 def persona(request, role):
     return request.getfixturevalue(role)
-
-
-def partnership_of(someone) -> Partnership:
-    return someone.user.partnerships.get()
 
 
 def assert_login_redirect(response):
@@ -59,16 +54,6 @@ def db_snapshot():
         ),
         sorted((s.pk, s.couple_id, s.step) for s in StepCompletion.objects.all()),
     )
-
-
-def text_of(response) -> str:
-    return response.content.decode()
-
-
-@pytest.fixture
-def couple_ab(partner_a, partner_b):
-    """Alex and Blake's couple (B is linked to A by the persona fixtures)."""
-    return partnership_of(partner_a).couple
 
 
 @pytest.fixture

@@ -33,20 +33,12 @@ from steps.models import (
     Understanding,
 )
 from tests.conftest import Persona
+from tests.steps.helpers import HTMX, partnership_of, text_of
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 NO_CONCERN = {"afraid": "no", "pressured": "no", "harmed": "no"}
 CHECK_IN_POST = {"feeling": "3", "trust": "5", "ready": "no", "note": "A POSTED NOTE"}
 CHECK_IN_FORM = 'class="check-in-form"'
 PAUSE_NOTE = "We need a quiet week with the kids."
-
-
-def partnership_of(someone) -> Partnership:
-    return someone.user.partnerships.get(left_at__isnull=True)
-
-
-def text_of(response) -> str:
-    return response.content.decode()
 
 
 def get_page(client, url) -> str:
@@ -77,11 +69,6 @@ def answer(partnership, step=1, *, trust=5, ready=False, note="") -> CheckIn:
         step=step,
         answer=services.CheckInAnswer(feeling=3, trust=trust, ready=ready, note=note),
     )
-
-
-@pytest.fixture
-def couple_ab(partner_a, partner_b):
-    return partnership_of(partner_a).couple
 
 
 # Pause

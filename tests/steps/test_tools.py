@@ -30,8 +30,8 @@ from steps.models import (
     Understanding,
 )
 from steps.selectors import ledger_fingerprint
+from tests.steps.helpers import HTMX, partnership_of
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
 QUESTION = "ALEX-QUESTION: where were you on the night of the 14th?"
 ANSWER = "BLAKE-ANSWER: I was at the hotel bar"
 REVISED = "BLAKE-REVISED: I was at the hotel bar, and I stayed until two"
@@ -40,10 +40,6 @@ SENT = "BLAKE-APOLOGY: I lied to you, and I broke your trust. I am sorry."
 HEARD = "ALEX-HEARD: you felt lonely and unseen for a long time"
 COMMITMENT = "BLAKE-COMMITMENT: I tell you when plans change"
 PRIVATE = "ALEX-PRIVATE-FORGIVENESS-REFLECTION"
-
-
-def partnership_of(persona) -> Partnership:
-    return persona.user.partnerships.get()
 
 
 def text_of(response) -> str:

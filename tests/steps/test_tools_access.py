@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from couples.models import Partnership
 from steps import services
 from steps.models import (
     Apology,
@@ -30,11 +29,11 @@ from steps.models import (
     StepCompletion,
     Understanding,
 )
+from tests.steps.helpers import HTMX, partnership_of, text_of
 
 LOGIN = "/accounts/login/"
 ROLES = ["anonymous", "outsider", "partner_a", "partner_b", "other_partner"]
 PARTNERS = ["partner_a", "partner_b", "other_partner"]
-HTMX = {"HTTP_HX_REQUEST": "true"}
 
 NO_CONCERN = {"afraid": "no", "pressured": "no", "harmed": "no"}
 # Strings written into Alex and Blake's couple: nobody outside it may ever see them.
@@ -72,14 +71,6 @@ def persona(request, role):
     return request.getfixturevalue(role)
 
 
-def partnership_of(someone) -> Partnership:
-    return someone.user.partnerships.get(left_at__isnull=True)
-
-
-def text_of(response) -> str:
-    return response.content.decode()
-
-
 def db_snapshot() -> dict[str, list[dict]]:
     """Every row the steps app stores, to prove that a request changed nothing."""
     return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
@@ -111,11 +102,6 @@ def assert_refused_on_step_page(response, message):
 
 def today():
     return timezone.localdate()
-
-
-@pytest.fixture
-def couple_ab(partner_a, partner_b):
-    return partnership_of(partner_a).couple
 
 
 @pytest.fixture
