@@ -41,3 +41,12 @@ def test_rotation_re_encrypts_everything_so_the_old_key_can_go(partner_a, partne
     # And text still encrypted with the old key alone would now fail loudly, not silently.
     with pytest.raises(crypto.UndecryptableValue):
         crypto.decrypt(before[reflections[0].pk])
+
+
+def test_rotation_finds_every_encrypted_field_by_itself():
+    from steps.management.commands.rotate_encryption_keys import encrypted_fields
+
+    assert {(model, tuple(names)) for model, names in encrypted_fields()} == {
+        (Reflection, ("text",)),
+        (Apology, ("text",)),
+    }

@@ -3,13 +3,21 @@
 Rotation: put a new key first in FIELD_ENCRYPTION_KEYS (keeping the old ones after it), deploy,
 run this command, and once it reports every row done, remove the old keys."""
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connection, transaction
+from django.db import models, transaction
 
-from steps.models import Apology, Reflection
-from trustapp import crypto
+from trustapp.crypto import EncryptedTextField
 
-ENCRYPTED_COLUMNS = [(Reflection, "text"), (Apology, "text")]
+
+def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:
+    """Every model with encrypted fields, found rather than listed, so none is ever missed."""
+    found = []
+    for model in apps.get_models():
+        names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if names:
+            found.append((model, names))
+    return found
 
 
 class Command(BaseCommand):
@@ -19,34 +27,24 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args: object, batch_size: int, **options: object) -> None:
-        for model, column in ENCRYPTED_COLUMNS:
-            table = connection.ops.quote_name(model._meta.db_table)
-            quoted = connection.ops.quote_name(column)
+        for model, names in encrypted_fields():
             done = 0
             last_pk = 0
             while True:
                 with transaction.atomic():
-                    # Raw ciphertext, in primary-key order, a batch at a time and locked while
-                    # it is rewritten, so a concurrent edit is never overwritten by old text.
-                    rows = list(
-                        model.objects.select_for_update()
+                    # A batch at a time, locked while it is rewritten, so a concurrent edit is
+                    # never overwritten by old text. Loading decrypts with any key; saving
+                    # encrypts with the newest (EncryptedTextField), and bulk_update leaves
+                    # updated_at alone: rotating is not editing.
+                    batch = list(
+                        model._default_manager.select_for_update()
                         .filter(pk__gt=last_pk)
                         .order_by("pk")
-                        .values_list("pk", flat=True)[:batch_size]
+                        .only("pk", *names)[:batch_size]
                     )
-                    if not rows:
+                    if not batch:
                         break
-                    with connection.cursor() as cursor:
-                        placeholders = ", ".join(["%s"] * len(rows))
-                        cursor.execute(
-                            f"SELECT id, {quoted} FROM {table} WHERE id IN ({placeholders})",  # noqa: S608
-                            rows,
-                        )
-                        for pk, token in cursor.fetchall():
-                            cursor.execute(
-                                f"UPDATE {table} SET {quoted} = %s WHERE id = %s",  # noqa: S608
-                                [crypto.rotate(token), pk],
-                            )
-                    done += len(rows)
-                    last_pk = rows[-1]
-            self.stdout.write(f"{model._meta.label}.{column}: re-encrypted {done} rows")
+                    model._default_manager.bulk_update(batch, names)
+                    done += len(batch)
+                    last_pk = batch[-1].pk
+            self.stdout.write(f"{model._meta.label}.{', '.join(names)}: re-encrypted {done} rows")
