@@ -68,7 +68,18 @@ def test_no_model_change_lacks_a_migration():
     assert "No changes detected" in out.getvalue()
 
 
-def test_admin_never_shows_an_invitation_token_hash_or_note(partner_a, admin_user):
+@pytest.fixture
+def admin(admin_user) -> Client:
+    """A staff member signed in with a second factor, as the admin requires."""
+    Authenticator.objects.create(
+        user=admin_user, type=Authenticator.Type.TOTP, data={"secret": "x"}
+    )
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def test_admin_never_shows_an_invitation_token_hash_or_note(partner_a, admin):
     invitation = Invitation.objects.create(
         couple=partner_a.user.partnerships.get().couple,
         invited_by=partner_a.user,
@@ -77,11 +88,6 @@ def test_admin_never_shows_an_invitation_token_hash_or_note(partner_a, admin_use
     )
     token = invitation.issue_token()
     invitation.refresh_from_db()
-    Authenticator.objects.create(
-        user=admin_user, type=Authenticator.Type.TOTP, data={"secret": "x"}
-    )
-    admin = Client()
-    admin.force_login(admin_user)
     pages = [
         admin.get(reverse("admin:couples_invitation_changelist")),
         admin.get(reverse("admin:couples_invitation_change", args=[invitation.pk])),
@@ -105,7 +111,7 @@ def test_htmx_request_after_the_session_ended_sends_the_browser_to_log_in(client
     assert client.get(reverse("couple_panel")).status_code == 302
 
 
-def test_admin_queue_never_shows_a_queued_emails_body_or_links(admin_user, settings):
+def test_admin_queue_never_shows_a_queued_emails_body_or_links(admin, settings):
     from django_tasks_db.models import DBTaskResult
 
     from trustapp.tasks import send_rendered_email
@@ -114,11 +120,6 @@ def test_admin_queue_never_shows_a_queued_emails_body_or_links(admin_user, setti
     link = "https://trustapp.test/accounts/password/reset/key/SECRET-RESET-KEY/"
     result = send_rendered_email.enqueue("Reset", f"Reset here: {link}", None, ["a@example.com"])
     assert DBTaskResult.objects.filter(id=result.id).exists()
-    Authenticator.objects.create(
-        user=admin_user, type=Authenticator.Type.TOTP, data={"secret": "x"}
-    )
-    admin = Client()
-    admin.force_login(admin_user)
     pages = [
         admin.get(reverse("admin:django_tasks_database_dbtaskresult_changelist")),
         admin.get(reverse("admin:django_tasks_database_dbtaskresult_change", args=[result.id])),
