@@ -8,7 +8,11 @@ class StepsConfig(AppConfig):
     def ready(self) -> None:
         # Load and validate the step content once, at start-up: broken content must stop a deploy,
         # not surprise a person halfway through a step.
-        from steps import checks  # noqa: F401  (registers the system checks)
+        from steps import (
+            checks,  # noqa: F401  (registers the system checks)
+            signals,
+        )
         from steps.content import content
 
         content()
+        signals.connect()

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from couples.models import Couple, Partnership
-from steps.selectors import TrustPoint, get_trust_history, get_trust_history_stamp
+from steps.selectors import TrustPoint, get_trust_history
 
 WIDTH = 640
 HEIGHT = 240
@@ -98,13 +98,15 @@ def trust_chart(history: list[TrustPoint], partners: list[Partnership]) -> Trust
     )
 
 
-def trust_chart_html(couple: Couple, partners: list[Partnership]) -> SafeString:
+def trust_chart_html(
+    couple: Couple, partners: list[Partnership], stamp: tuple[int, int]
+) -> SafeString:
     """The chart and its table as HTML, drawn once per history and reused until it changes.
 
     Drawing a long history costs milliseconds on every visit to the couple home (a row and two
-    dots per round); reading its stamp costs one small query. The key holds everything the HTML
-    shows: the history's stamp, and the partners (the viewer's series first) with their names."""
-    count, last = get_trust_history_stamp(couple)
+    dots per round). The key holds everything the HTML shows: the history's stamp
+    (get_trust_history_stamp), and the partners (the viewer's series first) with their names."""
+    count, last = stamp
     # repr: a name may hold any character, so the partners go in quoted, never just joined.
     people = repr([(p.user_id, p.user.display_name) for p in partners])
     key = make_template_fragment_key("trust-chart", [couple.pk, count, last, people])

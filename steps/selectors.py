@@ -2,10 +2,12 @@
 person can see is decided here, in one place: a partner's check-in answer only once the round is
 revealed, reflections only for their author."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.cache import caches
 from django.db.models import Count, Max, Model, Prefetch, Q
 from django.http import Http404
 
@@ -178,6 +180,10 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
                 partners=next((a for a in answers if a.author_id != me), None),
             )
         )
+    if open_round is not None:
+        # Only the asking partner's own answer leaves here: the state may be remembered
+        # (CoupleReads), and the other answer is not theirs to see yet.
+        open_round._prefetched_objects_cache = {}
     newest = rounds[0].number if rounds else 0
     return CheckInState(
         step=step,
@@ -252,6 +258,11 @@ def get_journey_state(couple: Couple) -> Journey:
     return Journey.objects.filter(couple=couple).select_related("paused_by").first() or Journey(
         couple=couple
     )
+
+
+def _read_journey(couple: Couple) -> Journey:
+    # Without the user who paused: CoupleReads sets them from the partners it already has.
+    return Journey.objects.filter(couple=couple).first() or Journey(couple=couple)
 
 
 def get_latest_safety_check(partnership: Partnership) -> SafetyCheck | None:
@@ -422,3 +433,63 @@ def get_last_activity(couple: Couple) -> datetime | None:
     ]
     moments = [moment for moment in latest if moment is not None]
     return max(moments) if moments else None
+
+
+T = TypeVar("T")
+
+
+class CoupleReads:
+    """The shared reads of the couple home and the step page, remembered in this process under
+    the couple's revision.
+
+    Every change to what these reads show gives the couple a new revision (steps.signals), in
+    the same transaction, and the revision comes with the partnership each request loads. So a
+    remembered read is never older than the revision the request started with, and a change
+    shows on the very next request, on every server. Only requests that write nothing may
+    remember (`remember`): after a write, the partnership in hand carries the old revision.
+
+    Private things are never remembered: reflections and safety answers are read every time."""
+
+    def __init__(self, partnership: Partnership, *, remember: bool) -> None:
+        self.partnership = partnership
+        self.remember = remember
+
+    def _read(self, name: str, read: Callable[[], T], *parts: object) -> T:
+        if not self.remember:
+            return read()
+        couple = self.partnership.couple
+        key = ":".join(map(str, ("reads", name, couple.pk, couple.revision, *parts)))
+        remembered = caches["shared_reads"].get(key)
+        if remembered is None:
+            remembered = read()
+            caches["shared_reads"].set(key, remembered)
+        return remembered
+
+    def progress(self) -> Progress:
+        couple = self.partnership.couple
+        completions = self._read("completions", lambda: get_progress(couple).completions)
+        return Progress(couple=couple, completions=completions)
+
+    def journey(self) -> Journey:
+        couple = self.partnership.couple
+        journey = self._read("journey", lambda: _read_journey(couple))
+        journey.couple = couple
+        # The partner who paused is one of the two already loaded, with their current name.
+        for seat in (self.partnership, getattr(self.partnership, "_active_partner", None)):
+            if seat is not None and journey.paused_by_id == seat.user_id:
+                journey.paused_by = seat.user
+        return journey
+
+    def check_in_state(self, step: int) -> CheckInState:
+        me = self.partnership.user_id
+        return self._read("check-in", lambda: get_check_in_state(self.partnership, step), me, step)
+
+    def unanswered_questions(self) -> int:
+        return self._read("unanswered", lambda: count_unanswered_questions(self.partnership.couple))
+
+    def steps_waiting_for_me(self) -> list[int]:
+        me = self.partnership.user_id
+        return self._read("waiting", lambda: get_steps_waiting_for(self.partnership), me)
+
+    def trust_history_stamp(self) -> tuple[int, int]:
+        return self._read("trust-stamp", lambda: get_trust_history_stamp(self.partnership.couple))

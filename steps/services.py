@@ -122,6 +122,7 @@ def _reveal(check_in_round: CheckInRound) -> None:
     )
     if not revealed:
         return  # someone else revealed it: they send the emails
+    Couple.objects.filter(pk=check_in_round.couple_id).touch()  # update() sends no signal
     answers = list(check_in_round.check_ins.all())
     if answers and all(answer.ready for answer in answers):
         StepCompletion.objects.get_or_create(
@@ -464,3 +465,6 @@ def delete_account(*, user: User) -> None:
         )
         security_log.info("account deleted: user=%s", user.pk)
         user.delete()
+        if partnership is not None:
+            # Their answers and entries now have no author, set by update() (no signal).
+            Couple.objects.filter(pk=partnership.couple_id).touch()

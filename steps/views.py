@@ -57,9 +57,9 @@ from steps.models import (
     Understanding,
 )
 from steps.selectors import (
+    CoupleReads,
     count_unanswered_questions,
     get_apology_state,
-    get_check_in_state,
     get_commitments,
     get_counselor_summary,
     get_focus_areas,
@@ -72,7 +72,6 @@ from steps.selectors import (
     get_reflection_for,
     get_reflections,
     get_shared_for,
-    get_steps_waiting_for,
     get_trust_history,
     get_understandings,
     ledger_fingerprint,
@@ -95,24 +94,31 @@ def home(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership(request.user)
     if partnership is None:
         return redirect("counselor_dashboard" if is_counselor(request.user) else "couple_start")
-    return render(request, "steps/home.html", _home_context(partnership))
+    return render(request, "steps/home.html", _home_context(_reads(request, partnership)))
 
 
-def _home_context(partnership: Partnership, **overrides: Any) -> dict[str, Any]:
+def _reads(request: HttpRequest, partnership: Partnership) -> CoupleReads:
+    # A request that changes nothing may use what this process remembers of the couple; one
+    # that writes holds the revision from before its own write, so it reads afresh.
+    return CoupleReads(partnership, remember=request.method in ("GET", "HEAD"))
+
+
+def _home_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
+    partnership = reads.partnership
     panel = get_couple_panel(partnership)
-    progress = get_progress(partnership.couple)
+    progress = reads.progress()
     partners = [partnership] + ([panel.partner] if panel.partner else [])
-    journey = get_journey_state(partnership.couple)
+    journey = reads.journey()
     return {
         "panel": panel,
         "progress": progress,
         "journey": journey,
         "safety": get_latest_safety_check(partnership),
-        "unanswered": count_unanswered_questions(partnership.couple),
+        "unanswered": reads.unanswered_questions(),
         "pause_form": PauseForm(),
         # While paused, nobody is prompted to check in.
-        "waiting_for_me": [] if journey.is_paused else get_steps_waiting_for(partnership),
-        "chart_html": trust_chart_html(partnership.couple, partners),
+        "waiting_for_me": [] if journey.is_paused else reads.steps_waiting_for_me(),
+        "chart_html": trust_chart_html(partnership.couple, partners, reads.trust_history_stamp()),
         "days_together": (timezone.now() - partnership.couple.created_at).days,
         "role_form": RoleForm(initial={"role": partnership.role}),
         **overrides,
@@ -143,13 +149,14 @@ def _check_in_form(state) -> CheckInForm:  # type: ignore[no-untyped-def]
     )
 
 
-def _tool_context(partnership: Partnership, number: int) -> dict[str, Any]:
+def _tool_context(reads: CoupleReads, number: int) -> dict[str, Any]:
     """What a step's tool shows, for the asking partner (never another partner's drafts)."""
+    partnership = reads.partnership
     couple = partnership.couple
     if number == 6:
         return {
             "questions": get_ledger(couple),
-            "unanswered": count_unanswered_questions(couple),
+            "unanswered": reads.unanswered_questions(),
             "fingerprint": ledger_fingerprint(couple),
             "question_form": QuestionForm(),
             "entry_form": QuestionEntryForm(),
@@ -186,23 +193,23 @@ def _tool_context(partnership: Partnership, number: int) -> dict[str, Any]:
         return {
             "forgiveness": get_forgiveness_state(partnership),
             "forgiveness_form": ForgivenessForm(),
-            "journey": get_journey_state(couple),
+            "journey": reads.journey(),
         }
     return {}
 
 
-def _check_in_context(partnership: Partnership, number: int) -> dict[str, Any]:
+def _check_in_context(reads: CoupleReads, number: int) -> dict[str, Any]:
     """What the step page's check-in part shows: all that an htmx check-in answer renders."""
-    progress = get_progress(partnership.couple)
-    state = get_check_in_state(partnership, number)
-    panel = get_couple_panel(partnership)
+    progress = reads.progress()
+    state = reads.check_in_state(number)
+    panel = get_couple_panel(reads.partnership)
     return {
         "step": get_step_or_404(number),
         "progress": progress,
         # Solo: with no partner in the space, nothing waits on anyone, so every step is open.
         "reachable": progress.is_reachable(number) or panel.partner is None,
         "panel": panel,
-        "journey": get_journey_state(partnership.couple),
+        "journey": reads.journey(),
         "ended": panel.has_ended,
         "check_in": state,
         "check_in_form": _check_in_form(state),
@@ -211,7 +218,8 @@ def _check_in_context(partnership: Partnership, number: int) -> dict[str, Any]:
 
 
 def _step_context(request: HttpRequest, partnership: Partnership, number: int, **extra) -> dict:  # type: ignore[no-untyped-def]
-    context = _check_in_context(partnership, number)
+    reads = _reads(request, partnership)
+    context = _check_in_context(reads, number)
     step = context["step"]
     context.update(
         {
@@ -220,7 +228,7 @@ def _step_context(request: HttpRequest, partnership: Partnership, number: int, *
             "tool_template": (
                 f"steps/tools/step-{number:02d}.html" if number in TOOL_STEPS else None
             ),
-            **_tool_context(partnership, number),
+            **_tool_context(reads, number),
             "reflections": get_reflections(request.user, number),
             "reflection_form": ReflectionForm(step=step),
             "previous_step": number - 1 if number > 1 else None,
@@ -319,7 +327,7 @@ def check_in_submit(request: HttpRequest, number: int) -> HttpResponse:
             form = None
     # Under htmx only the check-in part is swapped in, so only its data is read again.
     if request.htmx:
-        context = _check_in_context(partnership, number)
+        context = _check_in_context(_reads(request, partnership), number)
     else:
         context = _step_context(request, partnership, number)
     context["check_in_error"] = error
@@ -335,11 +343,12 @@ def check_in_state(request: HttpRequest, number: int) -> HttpResponse:
     """Polled while a partner waits for the other's answer: 204 until the round is revealed."""
     partnership = get_partnership_or_404(request.user)
     get_step_or_404(number)
-    state = get_check_in_state(partnership, number)
+    reads = _reads(request, partnership)
+    state = reads.check_in_state(number)
     waiting_on = request.GET.get("waiting_on")
     if waiting_on and state.open_round is not None and str(state.open_round.pk) == waiting_on:
         return HttpResponse(status=204)
-    return render(request, "steps/step.html#check-in", _check_in_context(partnership, number))
+    return render(request, "steps/step.html#check-in", _check_in_context(reads, number))
 
 
 # The hard roads: pause, and the private safety check.
@@ -361,7 +370,9 @@ def journey_pause(request: HttpRequest) -> HttpResponse:
             )
     else:
         # Keep what they typed: the page comes back with the note and its error.
-        return render(request, "steps/home.html", _home_context(partnership, pause_form=form))
+        return render(
+            request, "steps/home.html", _home_context(_reads(request, partnership), pause_form=form)
+        )
     return _redirect(request, "home")
 
 
@@ -414,7 +425,7 @@ def _tool_response(
             "step": get_step_or_404(number),
             "panel": panel,
             "ended": panel.has_ended,
-            **_tool_context(partnership, number),
+            **_tool_context(_reads(request, partnership), number),
             **overrides,
         }
         return render(request, f"steps/tools/step-{number:02d}.html#tool", context)

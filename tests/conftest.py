@@ -39,9 +39,14 @@ def _test_settings(settings):  # type: ignore[no-untyped-def]
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "test-fragments",
         },
+        "shared_reads": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "test-shared-reads",
+        },
     }
     cache.clear()
     caches["fragments"].clear()
+    caches["shared_reads"].clear()
 
 
 @pytest.fixture

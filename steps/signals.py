@@ -1,0 +1,64 @@
+"""Every change to what a couple shares in the steps gives the couple a new revision, so that
+what the couple's pages remember under the old one is never shown again (CoupleReads).
+
+Connected for every model of this app but the two private ones (a reflection, a safety check):
+their rows are never remembered. A write that bypasses save() and delete() (a queryset's
+update()) must touch the couple itself, as the check-in reveal does."""
+
+from django.db.models import Model
+from django.db.models.signals import post_delete, post_save
+
+from couples.models import Couple
+from steps.models import (
+    Apology,
+    ApologyResponse,
+    CheckIn,
+    CheckInRound,
+    Commitment,
+    CommitmentCheck,
+    FocusArea,
+    FocusAreaUpdate,
+    ForgivenessDecision,
+    Journey,
+    Question,
+    QuestionEntry,
+    StepCompletion,
+    Understanding,
+)
+
+# A row that holds its couple directly.
+OF_A_COUPLE: tuple[type[Model], ...] = (
+    Apology,
+    CheckInRound,
+    Commitment,
+    FocusArea,
+    ForgivenessDecision,
+    Journey,
+    Question,
+    StepCompletion,
+    Understanding,
+)
+# A row that belongs to one of those: its foreign key, and the couple's lookup back to it.
+THROUGH_PARENT: dict[type[Model], tuple[str, str]] = {
+    ApologyResponse: ("apology_id", "apologies"),
+    CheckIn: ("round_id", "check_in_rounds"),
+    CommitmentCheck: ("commitment_id", "commitments"),
+    FocusAreaUpdate: ("area_id", "focus_areas"),
+    QuestionEntry: ("question_id", "questions"),
+}
+
+
+def touch_couple(sender: type[Model], instance: Model, **kwargs: object) -> None:
+    if sender in THROUGH_PARENT:
+        parent_id, lookup = THROUGH_PARENT[sender]
+        Couple.objects.filter(**{lookup: getattr(instance, parent_id)}).touch()
+    else:
+        Couple.objects.filter(pk=instance.couple_id).touch()  # type: ignore[attr-defined]
+
+
+def connect() -> None:
+    for model in (*OF_A_COUPLE, *THROUGH_PARENT):
+        post_save.connect(touch_couple, sender=model, dispatch_uid=f"touch-couple-{model.__name__}")
+        post_delete.connect(
+            touch_couple, sender=model, dispatch_uid=f"touch-couple-deleted-{model.__name__}"
+        )
