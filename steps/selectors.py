@@ -491,5 +491,22 @@ class CoupleReads:
         me = self.partnership.user_id
         return self._read("waiting", lambda: get_steps_waiting_for(self.partnership), me)
 
+    # The step tools' shared lists. An apology draft and a forgiveness decision not yet made
+    # by both are one partner's own, so those two tools read afresh.
+    def ledger(self) -> list[Question]:
+        return self._read("ledger", lambda: get_ledger(self.partnership.couple))
+
+    def ledger_fingerprint(self) -> str:
+        return self._read("ledger-fingerprint", lambda: ledger_fingerprint(self.partnership.couple))
+
+    def understandings(self) -> list[Understanding]:
+        return self._read("understandings", lambda: get_understandings(self.partnership.couple))
+
+    def commitments(self) -> list[Commitment]:
+        return self._read("commitments", lambda: get_commitments(self.partnership.couple))
+
+    def focus_areas(self) -> list[FocusArea]:
+        return self._read("focus-areas", lambda: get_focus_areas(self.partnership.couple))
+
     def trust_history_stamp(self) -> tuple[int, int]:
         return self._read("trust-stamp", lambda: get_trust_history_stamp(self.partnership.couple))

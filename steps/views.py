@@ -60,20 +60,16 @@ from steps.selectors import (
     CoupleReads,
     count_unanswered_questions,
     get_apology_state,
-    get_commitments,
     get_counselor_summary,
-    get_focus_areas,
     get_forgiveness_state,
     get_journey_state,
     get_last_activity,
     get_latest_safety_check,
-    get_ledger,
     get_progress,
     get_reflection_for,
     get_reflections,
     get_shared_for,
     get_trust_history,
-    get_understandings,
     ledger_fingerprint,
 )
 from trustapp.accounts.decorators import verified_email_required
@@ -152,12 +148,11 @@ def _check_in_form(state) -> CheckInForm:  # type: ignore[no-untyped-def]
 def _tool_context(reads: CoupleReads, number: int) -> dict[str, Any]:
     """What a step's tool shows, for the asking partner (never another partner's drafts)."""
     partnership = reads.partnership
-    couple = partnership.couple
     if number == 6:
         return {
-            "questions": get_ledger(couple),
+            "questions": reads.ledger(),
             "unanswered": reads.unanswered_questions(),
-            "fingerprint": ledger_fingerprint(couple),
+            "fingerprint": reads.ledger_fingerprint(),
             "question_form": QuestionForm(),
             "entry_form": QuestionEntryForm(),
         }
@@ -173,20 +168,20 @@ def _tool_context(reads: CoupleReads, number: int) -> dict[str, Any]:
         }
     if number == 8:
         return {
-            "understandings": get_understandings(couple),
+            "understandings": reads.understandings(),
             "understanding_form": UnderstandingForm(),
             "understanding_response_form": UnderstandingResponseForm(),
         }
     if number == 9:
         return {
-            "commitments": get_commitments(couple),
+            "commitments": reads.commitments(),
             "may_commit": services.may_apologize(partnership),
             "commitment_form": CommitmentForm(),
             "check_form": CommitmentCheckForm(),
         }
     if number == 10:
         return {
-            "focus_areas": get_focus_areas(couple),
+            "focus_areas": reads.focus_areas(),
             "focus_area_form": FocusAreaForm(),
         }
     if number == 11:

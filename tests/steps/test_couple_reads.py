@@ -15,12 +15,15 @@ from steps import signals
 from steps.models import Reflection, SafetyCheck
 from steps.services import (
     CheckInAnswer,
+    add_commitment,
+    add_focus_area,
     add_question_entry,
     ask_question,
     delete_account,
     pause_journey,
     resume_journey,
     submit_check_in,
+    write_understanding,
 )
 from tests.steps.helpers import HTMX, partnership_of, text_of
 
@@ -202,3 +205,35 @@ def test_a_second_visit_reads_only_what_is_private_or_per_request(
     # The main table of each query: the last FROM (the user's query has a subquery before it).
     read = {query["sql"].rsplit(" FROM ", 1)[1].split()[0].strip('"') for query in queries}
     assert read == tables
+
+
+@pytest.mark.parametrize(
+    ("step", "change", "shown"),
+    [
+        (6, lambda b: ask_question(partnership=b, text="blake-asks-this"), "blake-asks-this"),
+        (
+            8,
+            lambda b: write_understanding(partnership=b, text="blake-heard-this"),
+            "blake-heard-this",
+        ),
+        (
+            9,
+            lambda b: add_commitment(partnership=b, text="blake-commits", review_on="2099-01-01"),
+            "blake-commits",
+        ),
+        (
+            10,
+            lambda b: add_focus_area(
+                partnership=b, kind="own", title="blake-area", plan="", next_action=""
+            ),
+            "blake-area",
+        ),
+    ],
+)
+def test_partner_sees_a_new_tool_entry_on_the_next_visit(
+    partner_a, partner_b, step, change, shown
+) -> None:
+    url = reverse("step_detail", args=[step])
+    assert shown not in text_of(partner_a.client.get(url))
+    change(partnership_of(partner_b))
+    assert shown in text_of(partner_a.client.get(url))
