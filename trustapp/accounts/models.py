@@ -65,3 +65,10 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.display_name
+
+    @property
+    def is_counselor(self) -> bool:
+        # The signed-in user comes with their profile (trustapp.accounts.backends). In a
+        # template, `user.counselor_profile` for everyone else raises and is caught on every
+        # page, which costs more than the rest of the menu.
+        return hasattr(self, "counselor_profile")
