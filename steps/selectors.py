@@ -438,6 +438,13 @@ def get_last_activity(couple: Couple) -> datetime | None:
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class SafetyAnswer:
+    """All the pages need of a partner's latest safety check: whether it raised a concern."""
+
+    has_concern: bool
+
+
 class CoupleReads:
     """The shared reads of the couple home and the step page, remembered in this process under
     the couple's revision.
@@ -448,7 +455,8 @@ class CoupleReads:
     shows on the very next request, on every server. Only requests that write nothing may
     remember (`remember`): after a write, the partnership in hand carries the old revision.
 
-    Private things are never remembered: reflections and safety answers are read every time."""
+    Reflections are never remembered. Of the private safety check, only whether the asking
+    partner's latest one raised a concern is, under their own key; never the answers."""
 
     def __init__(self, partnership: Partnership, *, remember: bool) -> None:
         self.partnership = partnership
@@ -479,6 +487,16 @@ class CoupleReads:
             if seat is not None and journey.paused_by_id == seat.user_id:
                 journey.paused_by = seat.user
         return journey
+
+    def safety(self) -> SafetyAnswer | None:
+        """The asking partner's latest safety check, or None if they have not answered one."""
+
+        def read() -> SafetyAnswer | None:
+            latest = get_latest_safety_check(self.partnership)
+            return None if latest is None else SafetyAnswer(has_concern=latest.has_concern)
+
+        # Remembered as a one-item list: a remembered None would look like nothing remembered.
+        return self._read("safety", lambda: [read()], self.partnership.user_id)[0]
 
     def check_in_state(self, step: int) -> CheckInState:
         me = self.partnership.user_id

@@ -1,9 +1,10 @@
 """Every change to what a couple shares in the steps gives the couple a new revision, so that
 what the couple's pages remember under the old one is never shown again (CoupleReads).
 
-Connected for every model of this app but the two private ones (a reflection, a safety check):
-their rows are never remembered. A write that bypasses save() and delete() (a queryset's
-update()) must touch the couple itself, as the check-in reveal does."""
+Connected for every model of this app but reflections, which are never remembered. A safety
+check is private too, but whether a partner's latest check raised a concern decides what their
+pages offer, so a new check must show at once. A write that bypasses save() and delete() (a
+queryset's update()) must touch the couple itself, as the check-in reveal does."""
 
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
@@ -22,6 +23,7 @@ from steps.models import (
     Journey,
     Question,
     QuestionEntry,
+    SafetyCheck,
     StepCompletion,
     Understanding,
 )
@@ -35,6 +37,7 @@ OF_A_COUPLE: tuple[type[Model], ...] = (
     ForgivenessDecision,
     Journey,
     Question,
+    SafetyCheck,
     StepCompletion,
     Understanding,
 )

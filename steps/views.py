@@ -64,7 +64,6 @@ from steps.selectors import (
     get_forgiveness_state,
     get_journey_state,
     get_last_activity,
-    get_latest_safety_check,
     get_progress,
     get_reflection_for,
     get_reflections,
@@ -109,7 +108,7 @@ def _home_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
         "panel": panel,
         "progress": progress,
         "journey": journey,
-        "safety": get_latest_safety_check(partnership),
+        "safety": reads.safety(),
         "unanswered": reads.unanswered_questions(),
         "pause_form": PauseForm(),
         # While paused, nobody is prompted to check in.
@@ -219,7 +218,7 @@ def _step_context(request: HttpRequest, partnership: Partnership, number: int, *
     context.update(
         {
             "role_note": step.note_for(partnership.role),
-            "safety": get_latest_safety_check(partnership),
+            "safety": reads.safety(),
             "tool_template": (
                 f"steps/tools/step-{number:02d}.html" if number in TOOL_STEPS else None
             ),

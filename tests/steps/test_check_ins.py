@@ -6,16 +6,15 @@ from steps.models import CheckIn, CheckInRound, StepCompletion
 from steps.selectors import get_progress
 from steps.services import CheckInAnswer, StepError, submit_check_in, write_reflection
 
-# Session, user (with counselor profile and verified email), both partners, the private safety
-# check, and the couple's shared reads: progress, journey, unanswered questions, waiting
-# check-ins and the trust history's stamp.
+# Session, user (with counselor profile and verified email), both partners, and the reads
+# remembered under the couple's revision (CoupleReads): progress, journey, the asking partner's
+# safety check, unanswered questions, waiting check-ins and the trust history's stamp.
 HOME_QUERIES = 9
-# The shared reads remembered under the couple's revision (CoupleReads): what is left is the
-# session, the user, the partners and the private safety check.
-HOME_QUERIES_REMEMBERED = 4
+# Remembered: what is left is the session, the user and the partners.
+HOME_QUERIES_REMEMBERED = 3
 # After the home: the step's check-in rounds with their answers, and the private reflections.
-STEP_QUERIES = 7
-STEP_QUERIES_REMEMBERED = 5
+STEP_QUERIES = 6
+STEP_QUERIES_REMEMBERED = 4
 A_NOTE = "ALEX-NOTE: I felt heard on Sunday"
 B_NOTE = "BLAKE-NOTE: thank you for staying"
 

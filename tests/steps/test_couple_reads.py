@@ -12,7 +12,7 @@ from django.urls import reverse
 from couples.models import Couple
 from couples.services import end_couple
 from steps import signals
-from steps.models import Reflection, SafetyCheck
+from steps.models import Reflection
 from steps.services import (
     CheckInAnswer,
     add_commitment,
@@ -27,17 +27,18 @@ from steps.services import (
 )
 from tests.steps.helpers import HTMX, partnership_of, text_of
 
+SAFE = {"afraid": "no", "pressured": "no", "harmed": "no"}
+
 
 def revision_of(couple: Couple) -> str:
     return Couple.objects.values_list("revision", flat=True).get(pk=couple.pk)
 
 
-def test_every_shared_step_model_gives_its_couple_a_new_revision() -> None:
+def test_every_step_model_but_reflections_gives_its_couple_a_new_revision() -> None:
     # A model added to the steps later must be connected too, or its changes would not show.
-    private = {Reflection, SafetyCheck}
-    shared = set(apps.get_app_config("steps").get_models()) - private
+    remembered = set(apps.get_app_config("steps").get_models()) - {Reflection}
     connected = set(signals.OF_A_COUPLE) | set(signals.THROUGH_PARENT)
-    assert shared == connected
+    assert remembered == connected
 
 
 @pytest.mark.parametrize(
@@ -171,13 +172,33 @@ def test_private_writing_is_never_remembered(partner_a, partner_b) -> None:
         assert b"alex-private-words" not in value
 
 
+@pytest.mark.parametrize("page", ["home", "step_detail"])
+def test_a_safety_concern_sets_the_shared_parts_aside_at_once(partner_a, partner_b, page) -> None:
+    url = reverse(page, args=[1] if page == "step_detail" else [])
+    assert "Your safety comes first" not in text_of(partner_a.client.get(url))
+    partner_a.client.post(reverse("safety_check"), SAFE | {"afraid": "yes"})
+    assert "Your safety comes first" in text_of(partner_a.client.get(url))
+    # The partner's pages change in nothing.
+    assert "Your safety comes first" not in text_of(partner_b.client.get(url))
+    partner_a.client.post(reverse("safety_check"), SAFE)
+    assert "Your safety comes first" not in text_of(partner_a.client.get(url))
+
+
+def test_only_whether_there_is_a_concern_is_remembered(partner_a, partner_b) -> None:
+    partner_a.client.post(reverse("safety_check"), SAFE | {"afraid": "yes"})
+    partner_a.client.get(reverse("home"))
+    remembered = b"".join(caches["shared_reads"]._cache.values())  # type: ignore[attr-defined]
+    assert b"SafetyAnswer" in remembered
+    assert b"SafetyCheck" not in remembered and b"afraid" not in remembered
+
+
 @pytest.mark.parametrize(
     ("page", "args", "tables"),
     [
         (
             "home",
             [],
-            {"django_session", "accounts_user", "couples_partnership", "steps_safetycheck"},
+            {"django_session", "accounts_user", "couples_partnership"},
         ),
         (
             "step_detail",
@@ -186,13 +207,12 @@ def test_private_writing_is_never_remembered(partner_a, partner_b) -> None:
                 "django_session",
                 "accounts_user",
                 "couples_partnership",
-                "steps_safetycheck",
                 "steps_reflection",
             },
         ),
     ],
 )
-def test_a_second_visit_reads_only_what_is_private_or_per_request(
+def test_a_second_visit_reads_only_who_is_asking_and_their_reflections(
     partner_a, partner_b, page, args, tables
 ) -> None:
     submit_check_in(
