@@ -313,8 +313,10 @@ class ConsentEvent(models.Model):
         REVOKE = "revoke", "withdrew consent"
 
     access = models.ForeignKey(CounselorAccess, on_delete=models.CASCADE, related_name="events")
+    # The trail outlives the partner's account: the other partner keeps seeing who decided
+    # what. An event without a partner is a former partner's, and never counts as consent.
     partner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     scope = models.JSONField(default=list)

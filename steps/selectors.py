@@ -32,9 +32,26 @@ from steps.models import (
 )
 from trustapp.accounts.models import User
 
+# The step page shows a person's ten latest reflections on a step, and links to all of them:
+# a step written about for years stays as quick to open as a new one.
+REFLECTIONS_SHOWN = 10
 
-def get_reflections(user: User, step: int) -> list[Reflection]:
-    return list(Reflection.objects.filter(author=user, step=step))
+
+@dataclass(frozen=True)
+class StepReflections:
+    shown: list[Reflection]  # newest first
+    has_more: bool  # more than shown; `everything` shows them all
+
+
+def get_reflections(user: User, step: int, *, everything: bool = False) -> StepReflections:
+    reflections = Reflection.objects.filter(author=user, step=step)
+    if everything:
+        return StepReflections(shown=list(reflections), has_more=False)
+    # One more than shown says whether there are more, without counting them all.
+    latest = list(reflections[: REFLECTIONS_SHOWN + 1])
+    return StepReflections(
+        shown=latest[:REFLECTIONS_SHOWN], has_more=len(latest) > REFLECTIONS_SHOWN
+    )
 
 
 def get_reflection_for(user: User, reflection_id: int) -> Reflection:

@@ -223,7 +223,9 @@ def _step_context(request: HttpRequest, partnership: Partnership, number: int, *
                 f"steps/tools/step-{number:02d}.html" if number in TOOL_STEPS else None
             ),
             **_tool_context(reads, number),
-            "reflections": get_reflections(request.user, number),
+            "reflections": get_reflections(
+                request.user, number, everything=request.GET.get("reflections") == "all"
+            ),
             "reflection_form": ReflectionForm(step=step),
             "previous_step": number - 1 if number > 1 else None,
         }

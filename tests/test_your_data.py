@@ -10,11 +10,12 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from couples.models import Couple
+from couples.models import ConsentEvent, Couple
 from steps.models import Apology, CheckIn, Question, Reflection, SafetyCheck
 from steps.services import (
     CheckInAnswer,
     ask_question,
+    delete_account,
     save_apology_draft,
     send_apology,
     submit_check_in,
@@ -141,6 +142,23 @@ def test_deleting_removes_private_data_keeps_shared_history_and_tells_the_partne
     assert "Blake deleted their TrustApp account" in email.subject
     assert f"account deleted: user={blake_id}" in caplog.text
     assert BLAKE_PRIVATE not in caplog.text
+
+
+def test_deleting_keeps_the_consent_trail_for_the_partner(partner_a, partner_b, counselor):
+    blake_id = partner_b.user.pk
+    delete_account(user=partner_b.user)
+    # Each partner's decision stays, the deleted partner's as a former partner's.
+    assert ConsentEvent.objects.filter(partner_id=partner_a.user.pk).count() == 1
+    assert ConsentEvent.objects.filter(partner__isnull=True).count() == 1
+    assert not ConsentEvent.objects.filter(partner_id=blake_id).exists()
+    sharing = partner_a.client.get(reverse("sharing")).content.decode()
+    assert "your former partner gave consent" in sharing
+    assert "you gave consent" in sharing
+    # A former partner's consent never opens anything.
+    assert (
+        counselor.client.get(reverse("counselor_summary", args=[counselor.access.pk])).status_code
+        != 200
+    )
 
 
 def test_a_partner_can_see_their_sessions_and_sign_out_everywhere(partner_a):

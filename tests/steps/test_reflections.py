@@ -221,3 +221,36 @@ def test_a_reflection_is_marked_edited_only_once_edited(partner_a, alex_reflecti
         created_at=alex_reflection.created_at - timedelta(minutes=5)
     )
     assert "· edited" in meta()
+
+
+def test_a_long_step_shows_the_ten_latest_and_links_to_all(partner_a, htmx_headers):
+    alex = partner_a.user.partnerships.get()
+    for number in range(12):
+        write_reflection(partnership=alex, step=2, text=f"reflection number {number:02d}")
+    page = partner_a.client.get(reverse("step_detail", args=[2])).content.decode()
+    assert page.count('class="reflection"') == 10
+    assert "reflection number 11" in page and "reflection number 02" in page
+    assert "reflection number 01" not in page and "reflection number 00" not in page
+    assert 'data-testid="all-reflections"' in page
+    everything = partner_a.client.get(reverse("step_detail", args=[2]) + "?reflections=all")
+    content = everything.content.decode()
+    assert content.count('class="reflection"') == 12
+    assert "reflection number 00" in content
+    assert 'data-testid="all-reflections"' not in content
+    # Writing another in place keeps the ten latest, the new one first.
+    response = partner_a.client.post(
+        reverse("reflection_create", args=[2]), {"text": "the newest", "prompt": ""}, **htmx_headers
+    )
+    swapped = response.content.decode()
+    assert swapped.count('class="reflection"') == 10
+    assert swapped.index("the newest") < swapped.index("reflection number 11")
+    assert 'data-testid="all-reflections"' in swapped
+
+
+def test_ten_reflections_need_no_link(partner_a):
+    alex = partner_a.user.partnerships.get()
+    for number in range(10):
+        write_reflection(partnership=alex, step=2, text=f"reflection {number}")
+    page = partner_a.client.get(reverse("step_detail", args=[2])).content.decode()
+    assert page.count('class="reflection"') == 10
+    assert 'data-testid="all-reflections"' not in page
