@@ -187,13 +187,17 @@ def resume_journey(*, partnership: Partnership) -> Journey:
 def record_safety_check(
     *, partnership: Partnership, afraid: bool, pressured: bool, harmed: bool
 ) -> SafetyCheck:
-    return SafetyCheck.objects.create(
-        user=partnership.user,
-        couple=partnership.couple,
-        afraid=afraid,
-        pressured=pressured,
-        harmed=harmed,
-    )
+    # Atomic, with the couple locked as every shared write is: the check and the couple's new
+    # revision (steps.signals) land together, so a concern sets the shared parts aside at once.
+    with transaction.atomic():
+        Couple.objects.select_for_update().filter(pk=partnership.couple_id).first()
+        return SafetyCheck.objects.create(
+            user=partnership.user,
+            couple=partnership.couple,
+            afraid=afraid,
+            pressured=pressured,
+            harmed=harmed,
+        )
 
 
 # Step 6: the question ledger.
@@ -464,7 +468,4 @@ def delete_account(*, user: User) -> None:
             cancelled_at=timezone.now()
         )
         security_log.info("account deleted: user=%s", user.pk)
-        user.delete()
-        if partnership is not None:
-            # Their answers and entries now have no author, set by update() (no signal).
-            Couple.objects.filter(pk=partnership.couple_id).touch()
+        user.delete()  # gives each of their couples a new revision (steps.signals)

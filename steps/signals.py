@@ -6,8 +6,9 @@ check is private too, but whether a partner's latest check raised a concern deci
 pages offer, so a new check must show at once. A write that bypasses save() and delete() (a
 queryset's update()) must touch the couple itself, as the check-in reveal does."""
 
+from django.conf import settings
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 
 from couples.models import Couple
 from steps.models import (
@@ -52,6 +53,8 @@ THROUGH_PARENT: dict[type[Model], tuple[str, str]] = {
 
 
 def touch_couple(sender: type[Model], instance: Model, **kwargs: object) -> None:
+    if isinstance(kwargs.get("origin"), Couple):
+        return  # the couple itself is being deleted: nothing of it will be shown again
     if sender in THROUGH_PARENT:
         parent_id, lookup = THROUGH_PARENT[sender]
         Couple.objects.filter(**{lookup: getattr(instance, parent_id)}).touch()
@@ -59,7 +62,22 @@ def touch_couple(sender: type[Model], instance: Model, **kwargs: object) -> None
         Couple.objects.filter(pk=instance.couple_id).touch()  # type: ignore[attr-defined]
 
 
+def touch_couples_of_deleted_user(sender: type[Model], instance: Model, **kwargs: object) -> None:
+    """A deleted account's answers and entries lose their author by update(), which sends no
+    signal: every couple the person was ever in gets a new revision. Locked first, before
+    Django's delete touches any of their rows, in the order the services lock: couple, then
+    rows (the other partner may be writing to the same couple)."""
+    couples = Couple.objects.filter(partnerships__user=instance).order_by("pk")
+    couple_ids = list(couples.select_for_update(of=("self",)).values_list("pk", flat=True))
+    Couple.objects.filter(pk__in=couple_ids).touch()
+
+
 def connect() -> None:
+    pre_delete.connect(
+        touch_couples_of_deleted_user,
+        sender=settings.AUTH_USER_MODEL,
+        dispatch_uid="touch-couples-of-deleted-user",
+    )
     for model in (*OF_A_COUPLE, *THROUGH_PARENT):
         post_save.connect(touch_couple, sender=model, dispatch_uid=f"touch-couple-{model.__name__}")
         post_delete.connect(

@@ -192,9 +192,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
     # What the couple home and the step page read of a couple's shared steps, per couple
-    # revision (steps.selectors.CoupleReads), in each process's memory. Small entries (a few
-    # kilobytes each); never a reflection or a safety answer, and never a partner's answer
-    # before it is revealed.
+    # revision (steps.selectors.CoupleReads), in each process's memory: a few kilobytes each,
+    # more for a long question ledger; old revisions' entries leave by expiry or culling. Never
+    # a reflection or a safety answer, and never a partner's answer before it is revealed.
     "shared_reads": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "trustapp-shared-reads",

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from couples.models import Couple
-from couples.services import end_couple
+from couples.models import Couple, Role
+from couples.services import end_couple, start_couple
 from steps import signals
 from steps.models import Reflection
 from steps.services import (
@@ -257,3 +257,29 @@ def test_partner_sees_a_new_tool_entry_on_the_next_visit(
     assert shown not in text_of(partner_a.client.get(url))
     change(partnership_of(partner_b))
     assert shown in text_of(partner_a.client.get(url))
+
+
+def test_deleting_a_user_anyhow_gives_each_of_their_couples_a_new_revision(
+    partner_a, partner_b, couple_ab
+) -> None:
+    # The admin deletes with user.delete(), not the account page's service: the authors set to
+    # NULL by update() must still give every couple the person was ever in a new revision.
+    end_couple(partnership=partnership_of(partner_b))
+    new_space = start_couple(user=partner_b.user, role=Role.MUTUAL).couple
+    before = {couple_ab.pk: revision_of(couple_ab), new_space.pk: revision_of(new_space)}
+    partner_b.user.delete()
+    assert revision_of(couple_ab) != before[couple_ab.pk]
+    assert revision_of(new_space) != before[new_space.pk]
+
+
+def test_deleting_a_couple_does_not_touch_it_once_per_row(partner_a, partner_b, couple_ab) -> None:
+    for trust in range(3):
+        submit_check_in(
+            partnership=partnership_of(partner_a), step=1, answer=CheckInAnswer(3, trust, False, "")
+        )
+        submit_check_in(
+            partnership=partnership_of(partner_b), step=1, answer=CheckInAnswer(3, trust, False, "")
+        )
+    with CaptureQueriesContext(connection) as queries:
+        couple_ab.delete()
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "couples_couple"')]
