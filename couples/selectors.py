@@ -160,21 +160,45 @@ class ConsentState:
 
 
 def get_consent_state(access: CounselorAccess) -> ConsentState:
-    partners = list(
-        Partnership.objects.active().select_related("user").filter(couple_id=access.couple_id)
-    )
-    events = list(access.events.select_related("partner").order_by("created_at", "pk"))
-    latest: dict[int, ConsentEvent] = {}
-    for event in events:
-        latest[event.partner_id] = event
-    return ConsentState(access=access, partners=partners, latest=latest, events=events)
+    return _consent_states([access])[0]
+
+
+def _consent_states(accesses: list[CounselorAccess]) -> list[ConsentState]:
+    """Each access's consent state, in two queries however many accesses there are."""
+    partners: dict[int, list[Partnership]] = {access.couple_id: [] for access in accesses}
+    for seat in (
+        Partnership.objects.active()
+        .select_related("user")
+        .filter(couple_id__in=partners)
+        .order_by("seat")
+    ):
+        partners[seat.couple_id].append(seat)
+    events: dict[int, list[ConsentEvent]] = {access.pk: [] for access in accesses}
+    for event in (
+        ConsentEvent.objects.filter(access__in=accesses)
+        .select_related("partner")
+        .order_by("created_at", "pk")
+    ):
+        events[event.access_id].append(event)
+    states = []
+    for access in accesses:
+        latest = {event.partner_id: event for event in events[access.pk]}
+        states.append(
+            ConsentState(
+                access=access,
+                partners=partners[access.couple_id],
+                latest=latest,  # type: ignore[arg-type]
+                events=events[access.pk],
+            )
+        )
+    return states
 
 
 def get_couple_counselors(couple: Couple) -> list[ConsentState]:
     accesses = CounselorAccess.objects.filter(
         couple=couple, cancelled_at__isnull=True
     ).select_related("couple", "counselor__counselor_profile", "invited_by")
-    return [get_consent_state(access) for access in accesses.order_by("created_at")]
+    return _consent_states(list(accesses.order_by("created_at")))
 
 
 def get_counselor_access_for_partner(user: User, access_id: int) -> CounselorAccess:
@@ -203,7 +227,7 @@ def get_counselor_accesses(user: User) -> list[ConsentState]:
     accesses = CounselorAccess.objects.filter(
         counselor=user, cancelled_at__isnull=True
     ).select_related("couple", "invited_by")
-    return [get_consent_state(access) for access in accesses.order_by("-accepted_at")]
+    return _consent_states(list(accesses.order_by("-accepted_at")))
 
 
 def get_access_log(couple: Couple) -> list[AccessLogEntry]:

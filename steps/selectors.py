@@ -2,7 +2,7 @@
 person can see is decided here, in one place: a partner's check-in answer only once the round is
 revealed, reflections only for their author."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -73,6 +73,14 @@ class StepState:
         return self.status != "ahead"
 
 
+def first_step_not_done(done: Container[int]) -> int | None:
+    """The current step: the first not yet completed; None once all eleven are done."""
+    for number in range(1, STEP_COUNT + 1):
+        if number not in done:
+            return number
+    return None
+
+
 @dataclass(frozen=True)
 class Progress:
     couple: Couple
@@ -88,11 +96,7 @@ class Progress:
 
     @property
     def current_step(self) -> int | None:
-        """The first step not yet completed; None once all eleven are done."""
-        for number in range(1, STEP_COUNT + 1):
-            if number not in self.completions:
-                return number
-        return None
+        return first_step_not_done(self.completions)
 
     @property
     def states(self) -> list[StepState]:
@@ -439,17 +443,45 @@ def get_counselor_summary(couple: Couple, scope: list[str]) -> CounselorSummary:
     )
 
 
-def get_last_activity(couple: Couple) -> datetime | None:
-    """The latest shared moment of a couple (a check-in answer, a question), for a counselor's
-    dashboard. Private writing does not count: its timing is private too."""
-    latest = [
-        CheckIn.objects.filter(round__couple=couple).aggregate(Max("updated_at"))[
-            "updated_at__max"
-        ],
-        Question.objects.filter(couple=couple).aggregate(Max("updated_at"))["updated_at__max"],
-    ]
-    moments = [moment for moment in latest if moment is not None]
-    return max(moments) if moments else None
+@dataclass(frozen=True)
+class CoupleAtAGlance:
+    """What a counselor's dashboard shows of a couple whose consent is live."""
+
+    current_step: int | None  # None once all eleven steps are done
+    last_activity: datetime | None  # None before anything was shared
+
+
+def get_couples_at_a_glance(couple_ids: list[int]) -> dict[int, CoupleAtAGlance]:
+    """Each couple's current step and latest shared moment (a check-in answer, a question), in
+    three queries however many couples a counselor has. Private writing does not count: its
+    timing is private too."""
+    done: dict[int, set[int]] = {pk: set() for pk in couple_ids}
+    for couple_id, step in StepCompletion.objects.filter(couple_id__in=couple_ids).values_list(
+        "couple_id", "step"
+    ):
+        done[couple_id].add(step)
+    moments: dict[int, list[datetime]] = {pk: [] for pk in couple_ids}
+    for couple_id, moment in (
+        CheckIn.objects.filter(round__couple_id__in=couple_ids)
+        .values("round__couple_id")
+        .annotate(latest=Max("updated_at"))
+        .values_list("round__couple_id", "latest")
+    ):
+        moments[couple_id].append(moment)
+    for couple_id, moment in (
+        Question.objects.filter(couple_id__in=couple_ids)
+        .values("couple_id")
+        .annotate(latest=Max("updated_at"))
+        .values_list("couple_id", "latest")
+    ):
+        moments[couple_id].append(moment)
+    return {
+        pk: CoupleAtAGlance(
+            current_step=first_step_not_done(done[pk]),
+            last_activity=max(moments[pk], default=None),
+        )
+        for pk in couple_ids
+    }
 
 
 T = TypeVar("T")

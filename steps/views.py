@@ -61,9 +61,9 @@ from steps.selectors import (
     count_unanswered_questions,
     get_apology_state,
     get_counselor_summary,
+    get_couples_at_a_glance,
     get_forgiveness_state,
     get_journey_state,
-    get_last_activity,
     get_progress,
     get_reflection_for,
     get_reflections,
@@ -695,18 +695,11 @@ def journey_complete(request: HttpRequest) -> HttpResponse:
 def counselor_dashboard(request: HttpRequest) -> HttpResponse:
     if not is_counselor(request.user):
         return redirect("counselor_profile")
-    entries = []
-    for state in get_counselor_accesses(request.user):
-        live = state.live_scope is not None
-        entries.append(
-            {
-                "state": state,
-                "live": live,
-                # Couples whose consent is pending or withdrawn show none of their data.
-                "current_step": get_progress(state.access.couple).current_step if live else None,
-                "last_activity": get_last_activity(state.access.couple) if live else None,
-            }
-        )
+    states = get_counselor_accesses(request.user)
+    # Couples whose consent is pending or withdrawn show none of their data.
+    live = [state.access.couple_id for state in states if state.live_scope is not None]
+    glances = get_couples_at_a_glance(live)
+    entries = [{"state": state, "glance": glances.get(state.access.couple_id)} for state in states]
     return render(request, "steps/counselor_dashboard.html", {"entries": entries})
 
 

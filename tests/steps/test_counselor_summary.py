@@ -1,9 +1,12 @@
 """The counselor's summary shows what both partners agreed to, and provably nothing else."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from couples.services import record_consent
+from couples.models import Partnership, Role
+from couples.services import invite_counselor, record_consent, start_couple
 from steps.services import (
     CheckInAnswer,
     add_commitment,
@@ -99,3 +102,51 @@ def test_the_summary_prints_cleanly(counselor, shared_history):
     assert 'class="breadcrumb no-print"' in content
     css = (counselor.client.get("/static/css/app.css").getvalue()).decode()
     assert "@media print" in css
+
+
+def _another_couple_for(counselor, make_user, number: int, *, both_consent: bool):  # type: ignore[no-untyped-def]
+    """A couple of two partners who invited the counselor; the second consents or not."""
+    first = make_user(f"first{number}@example.com", f"First{number}")
+    second = make_user(f"second{number}@example.com", f"Second{number}")
+    seat = start_couple(user=first, role=Role.HURT)
+    Partnership.objects.create(couple=seat.couple, user=second, seat=2, role=Role.BROKE_TRUST)
+    access = invite_counselor(
+        partnership=seat, email=counselor.user.email, scope=ALL_SCOPE, ends_on=None
+    )
+    access.counselor = counselor.user
+    access.accepted_at = access.created_at
+    access.save(update_fields=["counselor", "accepted_at"])
+    if both_consent:
+        record_consent(
+            partnership=second.partnerships.get(), access=access, action="grant", scope=ALL_SCOPE
+        )
+    return seat
+
+
+def _dashboard_queries(counselor) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection) as queries:
+        response = counselor.client.get(reverse("counselor_dashboard"))
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_dashboard_queries_do_not_grow_with_the_number_of_couples(
+    counselor, partner_a, partner_b, make_user
+):
+    submit_check_in(
+        partnership=partner_a.user.partnerships.get(), step=1, answer=CheckInAnswer(3, 5, True, "")
+    )
+    submit_check_in(
+        partnership=partner_b.user.partnerships.get(), step=1, answer=CheckInAnswer(3, 5, True, "")
+    )
+    one, _ = _dashboard_queries(counselor)
+    second = _another_couple_for(counselor, make_user, 2, both_consent=True)
+    ask_question(partnership=second, text="Where were you?")
+    _another_couple_for(counselor, make_user, 3, both_consent=False)
+    three, content = _dashboard_queries(counselor)
+    assert three == one
+    # Each couple shows its own facts, and the one without both consents shows none.
+    assert content.count('data-testid="counselor-couple"') == 3
+    assert "On step 2" in content and "On step 1" in content
+    assert "First2 and Second2" in content
+    assert "Second3" not in content and "Waiting for both partners' consent" in content
