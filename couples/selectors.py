@@ -123,7 +123,7 @@ class ConsentState:
 
     access: CounselorAccess
     partners: list[Partnership]
-    latest: dict[int, ConsentEvent]  # partner user id -> their latest event
+    latest: dict[int | None, ConsentEvent]  # partner user id (None: a former partner's)
     events: list[ConsentEvent]
 
     def consent_of(self, user_id: int) -> ConsentEvent | None:
@@ -187,7 +187,7 @@ def _consent_states(accesses: list[CounselorAccess]) -> list[ConsentState]:
             ConsentState(
                 access=access,
                 partners=partners[access.couple_id],
-                latest=latest,  # type: ignore[arg-type]
+                latest=latest,
                 events=events[access.pk],
             )
         )

@@ -275,14 +275,8 @@ def get_shared_for(user: User, model: type[Model], pk: int, *, couple_field: str
 
 
 def get_journey_state(couple: Couple) -> Journey:
-    """The journey without creating it on a read: an unsaved one means never paused."""
-    return Journey.objects.filter(couple=couple).select_related("paused_by").first() or Journey(
-        couple=couple
-    )
-
-
-def _read_journey(couple: Couple) -> Journey:
-    # Without the user who paused: CoupleReads sets them from the partners it already has.
+    """The journey without creating it on a read: an unsaved one means never paused. Who paused
+    is not joined in: CoupleReads sets them from the partners it already has."""
     return Journey.objects.filter(couple=couple).first() or Journey(couple=couple)
 
 
@@ -461,20 +455,13 @@ def get_couples_at_a_glance(couple_ids: list[int]) -> dict[int, CoupleAtAGlance]
     ):
         done[couple_id].add(step)
     moments: dict[int, list[datetime]] = {pk: [] for pk in couple_ids}
-    for couple_id, moment in (
-        CheckIn.objects.filter(round__couple_id__in=couple_ids)
-        .values("round__couple_id")
-        .annotate(latest=Max("updated_at"))
-        .values_list("round__couple_id", "latest")
-    ):
-        moments[couple_id].append(moment)
-    for couple_id, moment in (
-        Question.objects.filter(couple_id__in=couple_ids)
-        .values("couple_id")
-        .annotate(latest=Max("updated_at"))
-        .values_list("couple_id", "latest")
-    ):
-        moments[couple_id].append(moment)
+    latest_per_couple = (
+        CheckIn.objects.filter(round__couple_id__in=couple_ids).values_list("round__couple_id"),
+        Question.objects.filter(couple_id__in=couple_ids).values_list("couple_id"),
+    )
+    for latest in latest_per_couple:
+        for couple_id, moment in latest.annotate(Max("updated_at")):
+            moments[couple_id].append(moment)
     return {
         pk: CoupleAtAGlance(
             current_step=first_step_not_done(done[pk]),
@@ -510,12 +497,19 @@ class CoupleReads:
     def __init__(self, partnership: Partnership, *, remember: bool) -> None:
         self.partnership = partnership
         self.remember = remember
+        # Within one request each read happens once, remembered or not: the step page's check-in
+        # part and step 11's tool both show the journey.
+        self._this_request: dict[str, Any] = {}
 
     def _read(self, name: str, read: Callable[[], T], *parts: object) -> T:
-        if not self.remember:
-            return read()
         couple = self.partnership.couple
         key = ":".join(map(str, ("reads", name, couple.pk, couple.revision, *parts)))
+        if key not in self._this_request:
+            self._this_request[key] = self._remembered(key, read) if self.remember else read()
+        return self._this_request[key]
+
+    @staticmethod
+    def _remembered(key: str, read: Callable[[], T]) -> T:
         remembered = caches["shared_reads"].get(key)
         if remembered is None:
             remembered = read()
@@ -529,7 +523,7 @@ class CoupleReads:
 
     def journey(self) -> Journey:
         couple = self.partnership.couple
-        journey = self._read("journey", lambda: _read_journey(couple))
+        journey = self._read("journey", lambda: get_journey_state(couple))
         journey.couple = couple
         # The partner who paused is one of the two already loaded, with their current name.
         for seat in (self.partnership, getattr(self.partnership, "_active_partner", None)):
