@@ -15,20 +15,28 @@ from couples.models import (
     normalize_scope,
 )
 from trustapp.accounts.models import User
+from trustapp.prepared import PreparedQuery
+
+# Both partners of the user's couple in one query: nearly every page that asks for the user's
+# place also shows their partner (get_couple_panel), and would ask again. Every couple page runs
+# it, so its SQL is compiled once per process (trustapp/prepared.py).
+_seats_of_couple_of = PreparedQuery(
+    Partnership,
+    lambda user: (
+        Partnership.objects.active()
+        .select_related("couple", "user")
+        .filter(couple__partnerships__user=user, couple__partnerships__left_at__isnull=True)
+        .order_by("seat")
+    ),
+    "user",
+)
 
 
 def get_partnership(user: User) -> Partnership | None:
     """The user's place in their couple (which may have ended and be read-only), or None."""
     if not user.is_authenticated:
         return None
-    # Both partners of the user's couple in one query: nearly every page that asks for the
-    # user's place also shows their partner (get_couple_panel), and would ask again.
-    seats = list(
-        Partnership.objects.active()
-        .select_related("couple", "user")
-        .filter(couple__partnerships__user=user, couple__partnerships__left_at__isnull=True)
-        .order_by("seat")
-    )
+    seats = _seats_of_couple_of(user=user.pk)
     mine = next((seat for seat in seats if seat.user_id == user.pk), None)
     if mine is None:
         return None

@@ -31,6 +31,7 @@ from steps.models import (
     Understanding,
 )
 from trustapp.accounts.models import User
+from trustapp.prepared import PreparedQuery
 
 # The step page shows a person's ten latest reflections on a step, and links to all of them:
 # a step written about for years stays as quick to open as a new one.
@@ -43,12 +44,28 @@ class StepReflections:
     has_more: bool  # more than shown; `everything` shows them all
 
 
+# Every step page reads these, so their SQL is compiled once per process (trustapp/prepared.py).
+_all_reflections = PreparedQuery(
+    Reflection,
+    lambda author, step: Reflection.objects.filter(author=author, step=step),
+    "author",
+    "step",
+)
+# One more than shown says whether there are more, without counting them all.
+_latest_reflections = PreparedQuery(
+    Reflection,
+    lambda author, step: Reflection.objects.filter(author=author, step=step)[
+        : REFLECTIONS_SHOWN + 1
+    ],
+    "author",
+    "step",
+)
+
+
 def get_reflections(user: User, step: int, *, everything: bool = False) -> StepReflections:
-    reflections = Reflection.objects.filter(author=user, step=step)
     if everything:
-        return StepReflections(shown=list(reflections), has_more=False)
-    # One more than shown says whether there are more, without counting them all.
-    latest = list(reflections[: REFLECTIONS_SHOWN + 1])
+        return StepReflections(shown=_all_reflections(author=user.pk, step=step), has_more=False)
+    latest = _latest_reflections(author=user.pk, step=step)
     return StepReflections(
         shown=latest[:REFLECTIONS_SHOWN], has_more=len(latest) > REFLECTIONS_SHOWN
     )
