@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connections
 from django.test import Client
 from playwright.sync_api import (
     Browser,
@@ -41,7 +42,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+# Per package, not per session: while Playwright's event loop runs in this thread, Django keeps
+# this thread's database connections apart from the ones it opened before (asgiref sees a
+# running loop), and the test database's teardown closes only those. A connection opened by a
+# later test would then outlive the run and keep the test database from being dropped.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     executable = shutil.which("chromium")
     if executable is None:
@@ -52,6 +57,7 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        connections.close_all()  # the ones opened while the loop ran
 
 
 @pytest.fixture
