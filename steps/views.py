@@ -255,7 +255,9 @@ def reflection_create(request: HttpRequest, number: int) -> HttpResponse:
             prompt=form.cleaned_data["prompt"],
         )
         if not request.htmx:
-            return redirect(reverse("step_detail", args=[number]) + "#reflections")
+            # Back to the list as it was shown: the latest ten, or all of them.
+            query = "?reflections=all" if request.GET.get("reflections") == "all" else ""
+            return redirect(reverse("step_detail", args=[number]) + query + "#reflections")
         # In place: the list with the new reflection on top, and an empty form again.
         form = ReflectionForm(step=step)
         saved = True

@@ -232,6 +232,7 @@ def test_a_long_step_shows_the_ten_latest_and_links_to_all(partner_a, htmx_heade
     assert "reflection number 11" in page and "reflection number 02" in page
     assert "reflection number 01" not in page and "reflection number 00" not in page
     assert 'data-testid="all-reflections"' in page
+    assert "These are your 10 latest reflections" in page
     everything = partner_a.client.get(reverse("step_detail", args=[2]) + "?reflections=all")
     content = everything.content.decode()
     assert content.count('class="reflection"') == 12
@@ -245,6 +246,27 @@ def test_a_long_step_shows_the_ten_latest_and_links_to_all(partner_a, htmx_heade
     assert swapped.count('class="reflection"') == 10
     assert swapped.index("the newest") < swapped.index("reflection number 11")
     assert 'data-testid="all-reflections"' in swapped
+
+
+def test_writing_from_the_full_list_keeps_showing_all_of_them(partner_a, htmx_headers):
+    alex = partner_a.user.partnerships.get()
+    for number in range(11):
+        write_reflection(partnership=alex, step=2, text=f"reflection number {number:02d}")
+    everything = reverse("step_detail", args=[2]) + "?reflections=all"
+    page = partner_a.client.get(everything).content.decode()
+    create_url = reverse("reflection_create", args=[2]) + "?reflections=all"
+    assert f'hx-post="{create_url}"' in page and f'action="{create_url}"' in page
+
+    swapped = partner_a.client.post(
+        create_url, {"text": "the newest", "prompt": ""}, **htmx_headers
+    ).content.decode()
+    assert swapped.count('class="reflection"') == 12
+    assert "reflection number 00" in swapped
+    assert f'hx-post="{create_url}"' in swapped
+
+    response = partner_a.client.post(create_url, {"text": "without htmx", "prompt": ""})
+    assert response.status_code == 302
+    assert response["Location"] == everything + "#reflections"
 
 
 def test_ten_reflections_need_no_link(partner_a):
