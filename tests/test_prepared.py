@@ -145,3 +145,21 @@ def test_prepared_query_keeps_what_is_fixed_and_swaps_only_the_ids(partner_a):
     got = reflections_on(author=partner_a.user.pk, step=2)
 
     assert [(r.step, r.prompt) for r in got] == [(2, "fixed")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "derived",
+    [lambda user: user % 2, lambda user: user + 1],
+    ids=["parity", "shifted"],
+)
+def test_prepared_query_refuses_a_value_computed_from_an_id(derived):
+    computed = PreparedQuery(
+        Partnership,
+        lambda user, couple: Partnership.objects.filter(user=user, seat=derived(couple)),
+        "user",
+        "couple",
+    )
+
+    with pytest.raises(ValueError, match="do not explain"):
+        computed(user=1, couple=1)

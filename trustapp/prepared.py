@@ -4,11 +4,14 @@ Django turns a queryset into SQL each time it is evaluated. For the query behind
 page (a person's place in their couple with both partners, joined to the couple and the users)
 that costs about 1 ms of CPU, four times what PostgreSQL takes to answer it (docs/benchmarks.md).
 A `PreparedQuery` compiles its queryset once per database, with stand-in ids, and on each call
-puts the real ids in their place in the SQL it kept. The rows then go through Django's own model iterator, so
-the objects are the ones the queryset itself would give.
+puts the real ids in their place in the SQL it kept. The rows then go through Django's own model
+iterator, so the objects are the ones the queryset itself would give.
 
-Only integer ids change between calls. Everything else the queryset says is fixed when it is
-built, which is what makes the compiled SQL safe to keep.
+Only integer ids change between calls, and the queryset may use each one only as a value to
+look up (`filter(author=author)`), never in arithmetic or a condition: everything else it says
+is fixed when it is built, which is what makes the compiled SQL safe to keep. Unlike a queryset,
+it sends an id out of a column's range to the database instead of answering `[]` itself; the
+ids given to it come from the database or from a checked URL.
 """
 
 import copy
@@ -23,7 +26,7 @@ from django.db.models.sql.compiler import SQLCompiler
 
 @dataclass(frozen=True)
 class _Compiled:
-    queryset: QuerySet
+    queryset: QuerySet[Any]
     compiler: SQLCompiler
     sql: str
     params: tuple[Any, ...]
@@ -55,7 +58,9 @@ class PreparedQuery[M: Model]:
             raise TypeError(f"Call with integer ids for {sorted(self._ids)}, not {ids!r}.")
         alias = router.db_for_read(self.model)
         connection = connections[alias]
-        compiled = self._compiled.get((alias, connection.vendor)) or self._compile(alias)
+        compiled = self._compiled.get((alias, connection.vendor))
+        if compiled is None:
+            compiled = self._compile(alias)
         compiler = copy.copy(compiled.compiler)
         # Connections belong to a thread; the kept compiler may come from another one.
         compiler.connection = connection
@@ -72,12 +77,13 @@ class PreparedQuery[M: Model]:
 
     def _compile(self, alias: str) -> _Compiled:
         # Compiled twice with different stand-ins: a parameter that follows the stand-ins is
-        # where an id goes, and every other parameter, and the SQL itself, must not change.
-        # Stand-ins are small, so that even a small integer column's lookups take them as
-        # they would a real id.
+        # where an id goes, and every other parameter, and the SQL itself, must not change. The
+        # two sets differ in parity and spacing, so that a value derived from an id is not
+        # taken for a constant or for another id; they are small, so that even a small integer
+        # column's lookups take them as they would a real id.
         names = sorted(self._ids)
-        first = {name: 10_001 + n for n, name in enumerate(names)}
-        second = {name: 20_001 + n for n, name in enumerate(names)}
+        first = {name: 10_007 + 1_009 * n for n, name in enumerate(names)}
+        second = {name: 23_456 + 997 * n for n, name in enumerate(names)}
         queryset = self._build(**first).using(alias)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
@@ -95,6 +101,7 @@ class PreparedQuery[M: Model]:
         if missing := self._ids - set(slots):
             raise ValueError(f"The ids {sorted(missing)} do not reach the query's SQL.")
         compiler.__class__ = _run_as_compiled(type(compiler))
+        compiler.connection = None  # each call sets its own thread's
         compiled = _Compiled(queryset, compiler, sql, tuple(params), tuple(slots))
         self._compiled[(alias, connections[alias].vendor)] = compiled
         return compiled

@@ -55,9 +55,11 @@ def browser() -> Iterator[Browser]:
         )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        connections.close_all()  # the ones opened while the loop ran
+        try:
+            yield browser
+            browser.close()
+        finally:
+            connections.close_all()  # the ones opened while the loop ran
 
 
 @pytest.fixture
