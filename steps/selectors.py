@@ -74,6 +74,15 @@ def get_reflections(user: User, step: int, *, everything: bool = False) -> StepR
     )
 
 
+def is_among_latest(reflection: Reflection) -> bool:
+    """Whether the step page, which shows the latest reflections, shows this one."""
+    newer = Reflection.objects.filter(author_id=reflection.author_id, step=reflection.step).filter(
+        Q(created_at__gt=reflection.created_at)
+        | Q(created_at=reflection.created_at, pk__gt=reflection.pk)
+    )
+    return newer[:REFLECTIONS_SHOWN].count() < REFLECTIONS_SHOWN
+
+
 def get_reflection_for(user: User, reflection_id: int) -> Reflection:
     """The user's own reflection; anyone else's, or one that does not exist, is a 404."""
     try:

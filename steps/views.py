@@ -54,6 +54,7 @@ from steps.models import (
     CommitmentCheck,
     FocusArea,
     Question,
+    Reflection,
     Understanding,
 )
 from steps.selectors import (
@@ -69,6 +70,7 @@ from steps.selectors import (
     get_reflections,
     get_shared_for,
     get_trust_history,
+    is_among_latest,
     ledger_fingerprint,
 )
 from trustapp.accounts.decorators import verified_email_required
@@ -283,8 +285,13 @@ def reflection_edit(request: HttpRequest, reflection_id: int) -> HttpResponse:
         reflection.edit(text=form.cleaned_data["text"], prompt=form.cleaned_data["prompt"])
         if request.htmx:
             return render(request, "steps/step.html#reflection", {"reflection": reflection})
-        return redirect(reverse("step_detail", args=[step.number]) + f"#reflection-{reflection.pk}")
-    context = {"reflection": reflection, "form": form, "step": step}
+        return redirect(f"{_step_page_showing(reflection)}#reflection-{reflection.pk}")
+    context = {
+        "reflection": reflection,
+        "form": form,
+        "step": step,
+        "step_url": _step_page_showing(reflection),
+    }
     if request.htmx:
         return render(request, "steps/reflection_edit.html#edit-form", context)
     return render(request, "steps/reflection_edit.html", context)
@@ -300,7 +307,17 @@ def reflection_delete(request: HttpRequest, reflection_id: int) -> HttpResponse:
         if request.htmx:
             return HttpResponse("")
         return redirect(reverse("step_detail", args=[step]) + "#reflections")
-    return render(request, "steps/reflection_delete.html", {"reflection": reflection})
+    return render(
+        request,
+        "steps/reflection_delete.html",
+        {"reflection": reflection, "step_url": _step_page_showing(reflection)},
+    )
+
+
+def _step_page_showing(reflection: Reflection) -> str:
+    """The step page with this reflection on it: the latest ones, or all for an older one."""
+    url = reverse("step_detail", args=[reflection.step])
+    return url if is_among_latest(reflection) else f"{url}?reflections=all"
 
 
 @require_POST

@@ -276,3 +276,28 @@ def test_ten_reflections_need_no_link(partner_a):
     page = partner_a.client.get(reverse("step_detail", args=[2])).content.decode()
     assert page.count('class="reflection"') == 10
     assert 'data-testid="all-reflections"' not in page
+
+
+def test_editing_or_keeping_an_older_reflection_returns_to_the_full_list(partner_a):
+    alex = partner_a.user.partnerships.get()
+    oldest = write_reflection(partnership=alex, step=2, text="the oldest")
+    for number in range(10):
+        write_reflection(partnership=alex, step=2, text=f"later {number}")
+    newest = Reflection.objects.filter(author=partner_a.user, step=2).first()
+    step_page = reverse("step_detail", args=[2])
+    everything = step_page + "?reflections=all"
+
+    edit_page = partner_a.client.get(reverse("reflection_edit", args=[oldest.pk])).content.decode()
+    assert f'href="{everything}#reflection-{oldest.pk}"' in edit_page
+    assert f'hx-get="{everything}"' in edit_page
+    delete_page = partner_a.client.get(reverse("reflection_delete", args=[oldest.pk]))
+    assert f'href="{everything}#reflection-{oldest.pk}"' in delete_page.content.decode()
+    saved = partner_a.client.post(
+        reverse("reflection_edit", args=[oldest.pk]), {"text": "the oldest, edited", "prompt": ""}
+    )
+    assert saved["Location"] == f"{everything}#reflection-{oldest.pk}"
+    # The cancel link's page holds the reflection it swaps back in.
+    assert f'id="reflection-{oldest.pk}"' in partner_a.client.get(everything).content.decode()
+
+    edit_newest = partner_a.client.get(reverse("reflection_edit", args=[newest.pk]))
+    assert f'href="{step_page}#reflection-{newest.pk}"' in edit_newest.content.decode()
