@@ -137,6 +137,36 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+class EmailedLink(models.Model):
+    """A link sent by email, valid for COUPLE_INVITATION_DAYS.
+
+    Only the SHA-256 of its token is stored. The token is minted when the email is sent (see
+    `issue_token`), so the plain link exists nowhere but in that email."""
+
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.expires_at is None:
+            self.expires_at = self.created_at + timedelta(days=settings.COUPLE_INVITATION_DAYS)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    def issue_token(self, *, also_saving: tuple[str, ...] = ()) -> str:
+        """Mint a fresh 32-byte token, keep only its hash, and return the token for the email."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(token)
+        self.save(update_fields=["token_hash", *also_saving])
+        return token
+
+
 class InvitationStatus(models.TextChoices):
     PENDING = "pending", "Waiting"
     ACCEPTED = "accepted", "Accepted"
@@ -144,11 +174,8 @@ class InvitationStatus(models.TextChoices):
     REPLACED = "replaced", "Replaced by a newer link"
 
 
-class Invitation(models.Model):
-    """An emailed link that lets one person join a couple as its second partner.
-
-    Only the SHA-256 of the token is stored. The token is minted when the email is sent (see
-    `issue_token`), so the plain link exists nowhere but in that email."""
+class Invitation(EmailedLink):
+    """An emailed link that lets one person join a couple as its second partner."""
 
     Status = InvitationStatus
 
@@ -158,12 +185,9 @@ class Invitation(models.Model):
     )
     email = models.EmailField("partner's email address")
     message = models.TextField("a personal note (optional)", max_length=1000, blank=True)
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=InvitationStatus.PENDING
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -190,26 +214,13 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation to couple {self.couple_id} ({self.status})"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if self.expires_at is None:
-            self.expires_at = self.created_at + timedelta(days=settings.COUPLE_INVITATION_DAYS)
-        super().save(*args, **kwargs)
-
-    @property
-    def is_expired(self) -> bool:
-        return timezone.now() >= self.expires_at
-
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.PENDING and not self.is_expired
 
-    def issue_token(self) -> str:
-        """Mint a fresh 32-byte token, keep only its hash, and return the token for the email."""
-        token = secrets.token_urlsafe(32)
-        self.token_hash = hash_token(token)
+    def issue_token(self, *, also_saving: tuple[str, ...] = ()) -> str:
         self.sent_at = timezone.now()
-        self.save(update_fields=["token_hash", "sent_at"])
-        return token
+        return super().issue_token(also_saving=("sent_at", *also_saving))
 
     def close(self, status: InvitationStatus) -> None:
         self.status = status
@@ -254,7 +265,7 @@ def normalize_scope(items: "list[str] | set[str]") -> list[str]:
     return [scope.value for scope in Scope if scope.value in wanted]
 
 
-class CounselorAccess(models.Model):
+class CounselorAccess(EmailedLink):
     """A counselor invited into one couple's summary. It opens only while both partners'
     current consent allows it; the consent itself is the append-only trail of ConsentEvents."""
 
@@ -263,9 +274,6 @@ class CounselorAccess(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     email = models.EmailField("counselor's email address")
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
     counselor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -289,17 +297,6 @@ class CounselorAccess(models.Model):
 
     def __str__(self) -> str:
         return f"Counselor access {self.pk} to couple {self.couple_id}"
-
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if self.expires_at is None:
-            self.expires_at = self.created_at + timedelta(days=settings.COUPLE_INVITATION_DAYS)
-        super().save(*args, **kwargs)
-
-    def issue_token(self) -> str:
-        token = secrets.token_urlsafe(32)
-        self.token_hash = hash_token(token)
-        self.save(update_fields=["token_hash"])
-        return token
 
 
 class ConsentEvent(models.Model):

@@ -334,30 +334,52 @@ def find_counselor_invitation(token: str) -> CounselorAccess | None:
     )
 
 
-def counselor_invitation_problem(access: CounselorAccess | None, user: User) -> str | None:
+class CounselorInvitationProblem(enum.StrEnum):
+    """Why a counselor's link cannot be accepted by this person right now."""
+
+    NOT_FOUND = "not_found"
+    CLOSED = "closed"
+    USED = "used"
+    ALREADY_JOINED = "already_joined"
+    EXPIRED = "expired"
+    PARTNER_ACCOUNT = "partner_account"
+    WRONG_ACCOUNT = "wrong_account"
+    NO_PROFILE = "no_profile"
+
+
+class CounselorInvitationRefused(CoupleError):
+    def __init__(self, problem: CounselorInvitationProblem) -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+
+
+def counselor_invitation_problem(
+    access: CounselorAccess | None, user: User
+) -> CounselorInvitationProblem | None:
+    Problem = CounselorInvitationProblem
     if access is None:
-        return "not_found"
+        return Problem.NOT_FOUND
     if access.cancelled_at is not None or access.couple.ended_at is not None:
-        return "closed"
+        return Problem.CLOSED
     if access.counselor_id is not None:
-        return (
-            "already_joined" if user.is_authenticated and access.counselor_id == user.pk else "used"
-        )
-    if timezone.now() >= access.expires_at:
-        return "expired"
+        joined = user.is_authenticated and access.counselor_id == user.pk
+        return Problem.ALREADY_JOINED if joined else Problem.USED
+    if access.is_expired:
+        return Problem.EXPIRED
     if not user.is_authenticated:
         return None
-    if get_partnership(user) is not None and get_partnership(user).couple.ended_at is None:
-        return "partner_account"
+    partnership = get_partnership(user)
+    if partnership is not None and partnership.couple.ended_at is None:
+        return Problem.PARTNER_ACCOUNT
     if not has_verified_email(user, access.email):
-        return "wrong_account"
+        return Problem.WRONG_ACCOUNT
     return None
 
 
 def accept_counselor_invitation(*, token: str, user: User) -> CounselorAccess:
     found = find_counselor_invitation(token)
     if found is None:
-        raise CoupleError("not_found")
+        raise CounselorInvitationRefused(CounselorInvitationProblem.NOT_FOUND)
     with transaction.atomic():
         Couple.objects.select_for_update().get(pk=found.couple_id)
         access = (
@@ -367,13 +389,13 @@ def accept_counselor_invitation(*, token: str, user: User) -> CounselorAccess:
         )
         problem = counselor_invitation_problem(access, user)
         if problem is not None:
-            raise CoupleError(problem)
+            raise CounselorInvitationRefused(problem)
         if not CounselorProfile.objects.filter(user=user).exists():
-            raise CoupleError("no_profile")
+            raise CounselorInvitationRefused(CounselorInvitationProblem.NO_PROFILE)
         if CounselorAccess.objects.filter(
             couple_id=access.couple_id, counselor=user, cancelled_at__isnull=True
         ).exists():
-            raise CoupleError("already_joined")
+            raise CounselorInvitationRefused(CounselorInvitationProblem.ALREADY_JOINED)
         access.counselor = user
         access.accepted_at = timezone.now()
         access.save(update_fields=["counselor", "accepted_at"])

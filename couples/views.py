@@ -343,7 +343,11 @@ def counselor_profile(request: HttpRequest) -> HttpResponse:
 
 
 def _counselor_invitation_page(
-    request: HttpRequest, token: str, *, problem: str | None, status: int = 200
+    request: HttpRequest,
+    token: str,
+    *,
+    problem: services.CounselorInvitationProblem | None,
+    status: int = 200,
 ) -> HttpResponse:
     response = render(
         request,
@@ -366,9 +370,13 @@ def counselor_invitation(request: HttpRequest, token: str) -> HttpResponse:
     problem = services.counselor_invitation_problem(found, request.user)
     if problem is None:
         request.session[PENDING_INVITATION_SESSION_KEY] = request.path
-    status = (
-        404 if problem == "not_found" else 410 if problem in ("expired", "used", "closed") else 200
-    )
+    Problem = services.CounselorInvitationProblem
+    if problem == Problem.NOT_FOUND:
+        status = 404
+    elif problem in (Problem.EXPIRED, Problem.USED, Problem.CLOSED):
+        status = 410
+    else:
+        status = 200
     return _counselor_invitation_page(request, token, problem=problem, status=status)
 
 
@@ -377,8 +385,8 @@ def counselor_invitation(request: HttpRequest, token: str) -> HttpResponse:
 def counselor_invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     try:
         services.accept_counselor_invitation(token=token, user=request.user)
-    except services.CoupleError as error:
-        return _counselor_invitation_page(request, token, problem=str(error), status=409)
+    except services.CounselorInvitationRefused as refused:
+        return _counselor_invitation_page(request, token, problem=refused.problem, status=409)
     request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
     messages.success(
         request, "You have accepted. The summary opens once both partners have consented."
