@@ -219,6 +219,7 @@ class Invitation(EmailedLink):
         return self.status == self.Status.PENDING and not self.is_expired
 
     def issue_token(self, *, also_saving: tuple[str, ...] = ()) -> str:
+        # The base's signature, so that a link of either kind is issued the same way.
         self.sent_at = timezone.now()
         return super().issue_token(also_saving=("sent_at", *also_saving))
 

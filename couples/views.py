@@ -364,16 +364,23 @@ def _counselor_invitation_page(
     return response
 
 
+# Problems that mean a counselor's link itself is dead, whoever opens it.
+_COUNSELOR_LINK_GONE = {
+    services.CounselorInvitationProblem.EXPIRED,
+    services.CounselorInvitationProblem.USED,
+    services.CounselorInvitationProblem.CLOSED,
+}
+
+
 @require_GET
 def counselor_invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = services.find_counselor_invitation(token)
     problem = services.counselor_invitation_problem(found, request.user)
     if problem is None:
         request.session[PENDING_INVITATION_SESSION_KEY] = request.path
-    Problem = services.CounselorInvitationProblem
-    if problem == Problem.NOT_FOUND:
+    if problem == services.CounselorInvitationProblem.NOT_FOUND:
         status = 404
-    elif problem in (Problem.EXPIRED, Problem.USED, Problem.CLOSED):
+    elif problem in _COUNSELOR_LINK_GONE:
         status = 410
     else:
         status = 200

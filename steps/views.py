@@ -302,11 +302,12 @@ def reflection_edit(request: HttpRequest, reflection_id: int) -> HttpResponse:
 def reflection_delete(request: HttpRequest, reflection_id: int) -> HttpResponse:
     reflection = get_reflection_for(request.user, reflection_id)
     if request.method == "POST":
-        step = reflection.step
+        # Back to the list it was on: the latest ones, or all of them for an older one.
+        back_to = _step_page_showing(reflection)
         services.delete_reflection(reflection=reflection)
         if request.htmx:
             return HttpResponse("")
-        return redirect(reverse("step_detail", args=[step]) + "#reflections")
+        return redirect(f"{back_to}#reflections")
     return render(
         request,
         "steps/reflection_delete.html",

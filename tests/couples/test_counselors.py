@@ -9,6 +9,8 @@ from django.utils import timezone
 from couples.models import AccessLogEntry, ConsentEvent, CounselorAccess, CounselorProfile
 from couples.selectors import get_consent_state
 from couples.services import (
+    CounselorInvitationProblem,
+    CounselorInvitationRefused,
     CoupleError,
     accept_counselor_invitation,
     end_couple,
@@ -213,8 +215,53 @@ def test_counselor_invitation_link_works_only_for_the_invited_address(
     _, token = invite(partner_a, django_capture_on_commit_callbacks)
     impostor = make_user("eve@example.com", "Eve")
     CounselorProfile.objects.create(user=impostor, professional_name="Eve", practice="?")
-    with pytest.raises(CoupleError, match="wrong_account"):
+    with pytest.raises(CounselorInvitationRefused) as refused:
         accept_counselor_invitation(token=token, user=impostor)
+    assert refused.value.problem == CounselorInvitationProblem.WRONG_ACCOUNT
+
+
+def test_an_expired_counselor_link_is_gone_and_says_so(
+    partner_a, partner_b, counselor_user, django_capture_on_commit_callbacks, client
+):
+    access, token = invite(partner_a, django_capture_on_commit_callbacks)
+    CounselorAccess.objects.filter(pk=access.pk).update(expires_at=timezone.now())
+    path = reverse("counselor_invitation", args=[token])
+
+    page = client.get(path)
+    assert page.status_code == 410
+    assert "This invitation has expired" in page.content.decode()
+    client.force_login(counselor_user)
+    refused = client.post(reverse("counselor_invitation_accept", args=[token]))
+    assert refused.status_code == 409
+    assert "This invitation has expired" in refused.content.decode()
+    access.refresh_from_db()
+    assert access.counselor is None
+
+
+def test_a_withdrawn_counselor_link_is_gone_and_says_so(
+    partner_a, partner_b, django_capture_on_commit_callbacks, client
+):
+    access, token = invite(partner_a, django_capture_on_commit_callbacks)
+    CounselorAccess.objects.filter(pk=access.pk).update(cancelled_at=timezone.now())
+
+    page = client.get(reverse("counselor_invitation", args=[token]))
+    assert page.status_code == 410
+    assert "This invitation is closed" in page.content.decode()
+
+
+def test_accepting_from_the_wrong_account_shows_why_and_joins_nothing(
+    partner_a, partner_b, make_user, django_capture_on_commit_callbacks, client
+):
+    access, token = invite(partner_a, django_capture_on_commit_callbacks)
+    impostor = make_user("eve@example.com", "Eve")
+    CounselorProfile.objects.create(user=impostor, professional_name="Eve", practice="?")
+    client.force_login(impostor)
+
+    response = client.post(reverse("counselor_invitation_accept", args=[token]))
+    assert response.status_code == 409
+    assert "This invitation was sent to a different address" in response.content.decode()
+    access.refresh_from_db()
+    assert access.counselor is None
 
 
 def test_a_new_counselor_signs_up_completes_a_profile_and_accepts(

@@ -68,7 +68,16 @@ def test_token_is_32_random_bytes_stored_only_as_its_hash(
     assert invitation.token_hash == hashlib.sha256(token.encode()).hexdigest()
     stored = Invitation.objects.filter(pk=invitation.pk).values().get()
     assert token not in str(stored)
-    assert stored["sent_at"] is not None  # minted as the email goes out
+
+
+def test_an_invitation_records_when_its_email_went_out(
+    alex_partnership, django_capture_on_commit_callbacks
+):
+    before = timezone.now()
+    invitation, _ = send_invitation(
+        alex_partnership, "blake@example.com", django_capture_on_commit_callbacks
+    )
+    assert before <= invitation.sent_at <= timezone.now()
 
 
 def test_invitation_expires_after_seven_days(alex_partnership, django_capture_on_commit_callbacks):

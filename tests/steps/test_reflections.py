@@ -301,3 +301,34 @@ def test_editing_or_keeping_an_older_reflection_returns_to_the_full_list(partner
 
     edit_newest = partner_a.client.get(reverse("reflection_edit", args=[newest.pk]))
     assert f'href="{step_page}#reflection-{newest.pk}"' in edit_newest.content.decode()
+
+
+def test_the_tenth_latest_reflection_is_on_the_step_page_and_the_eleventh_is_not(partner_a):
+    alex = partner_a.user.partnerships.get()
+    for number in range(12):
+        write_reflection(partnership=alex, step=2, text=f"reflection {number}")
+    newest_first = list(Reflection.objects.filter(author=partner_a.user, step=2))
+    tenth, eleventh = newest_first[9], newest_first[10]
+    step_page = reverse("step_detail", args=[2])
+
+    keep_tenth = partner_a.client.get(reverse("reflection_delete", args=[tenth.pk]))
+    keep_eleventh = partner_a.client.get(reverse("reflection_delete", args=[eleventh.pk]))
+    assert f'href="{step_page}#reflection-{tenth.pk}"' in keep_tenth.content.decode()
+    assert f'href="{step_page}?reflections=all#reflection-{eleventh.pk}"' in (
+        keep_eleventh.content.decode()
+    )
+
+
+def test_deleting_an_older_reflection_without_javascript_returns_to_the_full_list(partner_a):
+    alex = partner_a.user.partnerships.get()
+    oldest = write_reflection(partnership=alex, step=2, text="the oldest")
+    for number in range(10):
+        write_reflection(partnership=alex, step=2, text=f"later {number}")
+    newest = Reflection.objects.filter(author=partner_a.user, step=2).first()
+    step_page = reverse("step_detail", args=[2])
+
+    older = partner_a.client.post(reverse("reflection_delete", args=[oldest.pk]))
+    latest = partner_a.client.post(reverse("reflection_delete", args=[newest.pk]))
+
+    assert older["Location"] == f"{step_page}?reflections=all#reflections"
+    assert latest["Location"] == f"{step_page}#reflections"
