@@ -32,6 +32,14 @@ def counselor_user(make_user):
     return user
 
 
+@pytest.fixture
+def impostor(make_user):
+    """A counselor account that does not hold the invited address."""
+    user = make_user("eve@example.com", "Eve")
+    CounselorProfile.objects.create(user=user, professional_name="Eve", practice="?")
+    return user
+
+
 def invite(partner, django_capture_on_commit_callbacks, *, scope=ALL_SCOPE, ends_on=None):
     with django_capture_on_commit_callbacks(execute=True):
         access = invite_counselor(
@@ -210,14 +218,20 @@ def test_a_partner_account_cannot_become_a_counselor(partner_a):
 
 
 def test_counselor_invitation_link_works_only_for_the_invited_address(
-    partner_a, partner_b, make_user, django_capture_on_commit_callbacks
+    partner_a, partner_b, impostor, django_capture_on_commit_callbacks
 ):
     _, token = invite(partner_a, django_capture_on_commit_callbacks)
-    impostor = make_user("eve@example.com", "Eve")
-    CounselorProfile.objects.create(user=impostor, professional_name="Eve", practice="?")
     with pytest.raises(CounselorInvitationRefused) as refused:
         accept_counselor_invitation(token=token, user=impostor)
     assert refused.value.problem == CounselorInvitationProblem.WRONG_ACCOUNT
+
+
+def assert_accept_refused(client, access: CounselorAccess, token: str, why: str) -> None:
+    response = client.post(reverse("counselor_invitation_accept", args=[token]))
+    assert response.status_code == 409
+    assert why in response.content.decode()
+    access.refresh_from_db()
+    assert access.counselor is None
 
 
 def test_an_expired_counselor_link_is_gone_and_says_so(
@@ -231,11 +245,7 @@ def test_an_expired_counselor_link_is_gone_and_says_so(
     assert page.status_code == 410
     assert "This invitation has expired" in page.content.decode()
     client.force_login(counselor_user)
-    refused = client.post(reverse("counselor_invitation_accept", args=[token]))
-    assert refused.status_code == 409
-    assert "This invitation has expired" in refused.content.decode()
-    access.refresh_from_db()
-    assert access.counselor is None
+    assert_accept_refused(client, access, token, "This invitation has expired")
 
 
 def test_a_withdrawn_counselor_link_is_gone_and_says_so(
@@ -250,18 +260,12 @@ def test_a_withdrawn_counselor_link_is_gone_and_says_so(
 
 
 def test_accepting_from_the_wrong_account_shows_why_and_joins_nothing(
-    partner_a, partner_b, make_user, django_capture_on_commit_callbacks, client
+    partner_a, partner_b, impostor, django_capture_on_commit_callbacks, client
 ):
     access, token = invite(partner_a, django_capture_on_commit_callbacks)
-    impostor = make_user("eve@example.com", "Eve")
-    CounselorProfile.objects.create(user=impostor, professional_name="Eve", practice="?")
     client.force_login(impostor)
 
-    response = client.post(reverse("counselor_invitation_accept", args=[token]))
-    assert response.status_code == 409
-    assert "This invitation was sent to a different address" in response.content.decode()
-    access.refresh_from_db()
-    assert access.counselor is None
+    assert_accept_refused(client, access, token, "This invitation was sent to a different address")
 
 
 def test_a_new_counselor_signs_up_completes_a_profile_and_accepts(

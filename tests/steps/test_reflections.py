@@ -278,12 +278,20 @@ def test_ten_reflections_need_no_link(partner_a):
     assert 'data-testid="all-reflections"' not in page
 
 
-def test_editing_or_keeping_an_older_reflection_returns_to_the_full_list(partner_a):
+@pytest.fixture
+def eleven_on_step_2(partner_a) -> tuple[Reflection, Reflection]:
+    """Partner A's oldest and newest of eleven reflections on step 2: one more than shown."""
     alex = partner_a.user.partnerships.get()
     oldest = write_reflection(partnership=alex, step=2, text="the oldest")
     for number in range(10):
         write_reflection(partnership=alex, step=2, text=f"later {number}")
-    newest = Reflection.objects.filter(author=partner_a.user, step=2).first()
+    return oldest, Reflection.objects.filter(author=partner_a.user, step=2).first()
+
+
+def test_editing_or_keeping_an_older_reflection_returns_to_the_full_list(
+    partner_a, eleven_on_step_2
+):
+    oldest, newest = eleven_on_step_2
     step_page = reverse("step_detail", args=[2])
     everything = step_page + "?reflections=all"
 
@@ -319,12 +327,10 @@ def test_the_tenth_latest_reflection_is_on_the_step_page_and_the_eleventh_is_not
     )
 
 
-def test_deleting_an_older_reflection_without_javascript_returns_to_the_full_list(partner_a):
-    alex = partner_a.user.partnerships.get()
-    oldest = write_reflection(partnership=alex, step=2, text="the oldest")
-    for number in range(10):
-        write_reflection(partnership=alex, step=2, text=f"later {number}")
-    newest = Reflection.objects.filter(author=partner_a.user, step=2).first()
+def test_deleting_an_older_reflection_without_javascript_returns_to_the_full_list(
+    partner_a, eleven_on_step_2
+):
+    oldest, newest = eleven_on_step_2
     step_page = reverse("step_detail", args=[2])
 
     older = partner_a.client.post(reverse("reflection_delete", args=[oldest.pk]))
