@@ -119,9 +119,7 @@ def get_couple_panel(partnership: Partnership) -> CouplePanel:
 
 
 def is_counselor(user: User) -> bool:
-    # The signed-in user is loaded with their profile (trustapp.accounts.backends), so this
-    # costs no query then; any other user object reads it once.
-    return user.is_authenticated and hasattr(user, "counselor_profile")
+    return user.is_authenticated and user.is_counselor
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,7 @@ def record_safety_check(
     # Atomic, with the couple locked as every shared write is: the check and the couple's new
     # revision (steps.signals) land together, so a concern sets the shared parts aside at once.
     with transaction.atomic():
-        Couple.objects.select_for_update().filter(pk=partnership.couple_id).first()
+        Couple.objects.select_for_update().get(pk=partnership.couple_id)
         return SafetyCheck.objects.create(
             user=partnership.user,
             couple=partnership.couple,

@@ -68,7 +68,8 @@ class User(AbstractUser):
 
     @property
     def is_counselor(self) -> bool:
-        # The signed-in user comes with their profile (trustapp.accounts.backends). In a
-        # template, `user.counselor_profile` for everyone else raises and is caught on every
-        # page, which costs more than the rest of the menu.
+        # The signed-in user is loaded with their profile (trustapp.accounts.backends), so this
+        # costs no query then; any other user object reads it once. Asked as a property, not
+        # as `user.counselor_profile`, which in a template raises and is caught for everyone
+        # else on every page.
         return hasattr(self, "counselor_profile")
