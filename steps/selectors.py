@@ -42,7 +42,6 @@ REFLECTIONS_SHOWN = 10
 class StepReflections:
     shown: list[Reflection]  # newest first
     has_more: bool  # more than shown; `everything` shows them all
-    everything: bool = False
 
 
 # Every step page reads these, so their SQL is compiled once per process (trustapp/prepared.py).
@@ -65,9 +64,7 @@ _latest_reflections = PreparedQuery(
 
 def get_reflections(user: User, step: int, *, everything: bool = False) -> StepReflections:
     if everything:
-        return StepReflections(
-            shown=_all_reflections(author=user.pk, step=step), has_more=False, everything=True
-        )
+        return StepReflections(shown=_all_reflections(author=user.pk, step=step), has_more=False)
     latest = _latest_reflections(author=user.pk, step=step)
     return StepReflections(
         shown=latest[:REFLECTIONS_SHOWN], has_more=len(latest) > REFLECTIONS_SHOWN

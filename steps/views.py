@@ -217,6 +217,7 @@ def _step_context(request: HttpRequest, partnership: Partnership, number: int, *
     reads = _reads(request, partnership)
     context = _check_in_context(reads, number)
     step = context["step"]
+    everything = _shows_all_reflections(request)
     context.update(
         {
             "role_note": step.note_for(partnership.role),
@@ -225,8 +226,10 @@ def _step_context(request: HttpRequest, partnership: Partnership, number: int, *
                 f"steps/tools/step-{number:02d}.html" if number in TOOL_STEPS else None
             ),
             **_tool_context(reads, number),
-            "reflections": get_reflections(
-                request.user, number, everything=request.GET.get("reflections") == "all"
+            "reflections": get_reflections(request.user, number, everything=everything),
+            # Writing from the full list keeps the full list (the query string rides along).
+            "reflection_create_url": _with_all_reflections(
+                reverse("reflection_create", args=[number]), everything
             ),
             "reflection_form": ReflectionForm(step=step),
             "previous_step": number - 1 if number > 1 else None,
@@ -258,8 +261,10 @@ def reflection_create(request: HttpRequest, number: int) -> HttpResponse:
         )
         if not request.htmx:
             # Back to the list as it was shown: the latest ten, or all of them.
-            query = "?reflections=all" if request.GET.get("reflections") == "all" else ""
-            return redirect(reverse("step_detail", args=[number]) + query + "#reflections")
+            step_url = reverse("step_detail", args=[number])
+            return redirect(
+                _with_all_reflections(step_url, _shows_all_reflections(request)) + "#reflections"
+            )
         # In place: the list with the new reflection on top, and an empty form again.
         form = ReflectionForm(step=step)
         saved = True
@@ -315,10 +320,18 @@ def reflection_delete(request: HttpRequest, reflection_id: int) -> HttpResponse:
     )
 
 
+def _shows_all_reflections(request: HttpRequest) -> bool:
+    return request.GET.get("reflections") == "all"
+
+
+def _with_all_reflections(url: str, everything: bool) -> str:
+    return f"{url}?reflections=all" if everything else url
+
+
 def _step_page_showing(reflection: Reflection) -> str:
     """The step page with this reflection on it: the latest ones, or all for an older one."""
     url = reverse("step_detail", args=[reflection.step])
-    return url if is_among_latest(reflection) else f"{url}?reflections=all"
+    return _with_all_reflections(url, not is_among_latest(reflection))
 
 
 @require_POST
