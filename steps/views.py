@@ -74,6 +74,7 @@ from steps.selectors import (
     ledger_fingerprint,
 )
 from trustapp.accounts.decorators import verified_email_required
+from trustapp.shells import Slot, render_with_slots
 
 security_log = logging.getLogger("trustapp.security")
 
@@ -214,36 +215,101 @@ def _check_in_context(reads: CoupleReads, number: int) -> dict[str, Any]:
 
 
 def _step_context(request: HttpRequest, partnership: Partnership, number: int, **extra) -> dict:  # type: ignore[no-untyped-def]
+    """The whole step page in one context: what it shares and the viewer's own parts."""
     reads = _reads(request, partnership)
+    private_tool = _tool_context(reads, number) if number in _PRIVATE_TOOL_STEPS else {}
+    return {
+        **_shared_step_context(reads, number),
+        **private_tool,
+        **_reflections_context(request, partnership, number),
+        **extra,
+    }
+
+
+# Steps whose tool shows a partner's own unfinished writing (an apology draft, a forgiveness
+# decision the other has not made yet): read and drawn afresh for every request, never kept.
+_PRIVATE_TOOL_STEPS = {7, 11}
+
+
+def _shared_step_context(reads: CoupleReads, number: int) -> dict:
+    """Everything the step page shows but its private parts: the reflections, and the tool of
+    steps 7 and 11."""
     context = _check_in_context(reads, number)
-    step = context["step"]
-    everything = _shows_all_reflections(request)
     context.update(
         {
-            "role_note": step.note_for(partnership.role),
+            "role_note": context["step"].note_for(reads.partnership.role),
             "safety": reads.safety(),
             "tool_template": (
                 f"steps/tools/step-{number:02d}.html" if number in TOOL_STEPS else None
             ),
-            **_tool_context(reads, number),
-            "reflections": get_reflections(request.user, number, everything=everything),
-            # Writing from the full list keeps the full list (the query string rides along).
-            "reflection_create_url": _with_all_reflections(
-                reverse("reflection_create", args=[number]), everything
-            ),
-            "reflection_form": ReflectionForm(step=step),
+            **(_tool_context(reads, number) if number not in _PRIVATE_TOOL_STEPS else {}),
             "previous_step": number - 1 if number > 1 else None,
         }
     )
-    context.update(extra)
     return context
+
+
+def _reflections_context(request: HttpRequest, partnership: Partnership, number: int) -> dict:
+    step = get_step_or_404(number)
+    everything = _shows_all_reflections(request)
+    return {
+        "step": step,
+        "panel": get_couple_panel(partnership),
+        "reflections": get_reflections(request.user, number, everything=everything),
+        # Writing from the full list keeps the full list (the query string rides along).
+        "reflection_create_url": _with_all_reflections(
+            reverse("reflection_create", args=[number]), everything
+        ),
+        "reflection_form": ReflectionForm(step=step),
+    }
+
+
+def _step_page_key(request: HttpRequest, partnership: Partnership, number: int) -> str | None:
+    """Names everything the kept step page shows, so that it is shown only while all of it is
+    unchanged: the couple's revision (each shared read, the pause, the viewer's safety answer),
+    who is looking and with what menu, both partners as the page names them, and the date (step
+    9 offers today's). An ended couple's pages are drawn each time: rare, and read-only."""
+    couple = partnership.couple
+    if couple.ended_at is not None:
+        return None
+    panel = get_couple_panel(partnership)
+    seats = [panel.me] + ([panel.partner] if panel.partner else [])
+    return repr(
+        (
+            "step",
+            number,
+            couple.pk,
+            couple.revision,
+            request.user.is_counselor,
+            timezone.localdate().isoformat(),
+            [(seat.user_id, seat.role, seat.user.display_name) for seat in seats],
+        )
+    )
 
 
 @require_GET
 @verified_email_required
 def step_detail(request: HttpRequest, number: int) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
-    return render(request, "steps/step.html", _step_context(request, partnership, number))
+    get_step_or_404(number)
+    slots = {
+        "reflections": Slot(
+            "steps/step.html#reflections",
+            lambda: _reflections_context(request, partnership, number),
+        )
+    }
+    if number in _PRIVATE_TOOL_STEPS:
+        slots["tool"] = Slot(
+            f"steps/tools/step-{number:02d}.html#tool",
+            lambda: _tool_part_context(_reads(request, partnership), number),
+        )
+    return render_with_slots(
+        request,
+        "steps/step.html",
+        context=lambda: _shared_step_context(_reads(request, partnership), number),
+        slots=slots,
+        key=_step_page_key(request, partnership, number),
+    )
 
 
 @require_POST
@@ -449,20 +515,24 @@ def _tool_response(
     request: HttpRequest, partnership: Partnership, number: int, **overrides: Any
 ) -> HttpResponse:
     if request.htmx:
-        panel = get_couple_panel(partnership)
-        context = {
-            "step": get_step_or_404(number),
-            "panel": panel,
-            "ended": panel.has_ended,
-            **_tool_context(_reads(request, partnership), number),
-            **overrides,
-        }
+        context = {**_tool_part_context(_reads(request, partnership), number), **overrides}
         return render(request, f"steps/tools/step-{number:02d}.html#tool", context)
     if not overrides:
         return redirect(reverse("step_detail", args=[number]) + "#tool")
     return render(
         request, "steps/step.html", _step_context(request, partnership, number, **overrides)
     )
+
+
+def _tool_part_context(reads: CoupleReads, number: int) -> dict[str, Any]:
+    """What a step's tool section needs when it is drawn on its own."""
+    panel = get_couple_panel(reads.partnership)
+    return {
+        "step": get_step_or_404(number),
+        "panel": panel,
+        "ended": panel.has_ended,
+        **_tool_context(reads, number),
+    }
 
 
 def _tool_action(request: HttpRequest, number: int, action: Callable[[], object]) -> HttpResponse:

@@ -1,6 +1,13 @@
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils import dateformat
+from django.utils.html import format_html, linebreaks
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
+
+from steps.models import Reflection
 
 register = template.Library()
 
@@ -11,3 +18,42 @@ def get_item(mapping: dict | None, key: Any) -> Any:
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.simple_tag
+def reflection_article(reflection: Reflection) -> SafeString:
+    """One private reflection as the step page lists it.
+
+    Written in Python rather than as a template: a step page draws up to ten of these on every
+    visit, never from a cache (they are private), and through the template language each one
+    cost about 0.1 ms of its 11 variables, 2 dates and 2 URLs (docs/benchmarks.md)."""
+    pk = reflection.pk
+    edit_url = reverse("reflection_edit", args=[pk])
+    delete_url = reverse("reflection_delete", args=[pk])
+    created = localtime(reflection.created_at)
+    return format_html(
+        '<article id="reflection-{pk}" class="reflection">\n'
+        '  <p class="muted reflection__meta"><time datetime="{iso}">{shown}</time>{edited}</p>\n'
+        "  {prompt}\n"
+        '  <div class="reflection__text">{text}</div>\n'
+        '  <div class="actions">\n'
+        '    <a href="{edit}" hx-get="{edit}" hx-target="#reflection-{pk}" hx-swap="outerHTML">'
+        'Edit<span class="visually-hidden"> this reflection</span></a>\n'
+        '    <a href="{delete}" hx-post="{delete}" hx-target="#reflection-{pk}" '
+        'hx-swap="outerHTML" hx-confirm="Delete this reflection for good? It cannot be brought '
+        'back.">Delete<span class="visually-hidden"> this reflection</span></a>\n'
+        "  </div>\n"
+        "</article>",
+        pk=pk,
+        iso=created.isoformat(),  # what the date filter's "c" writes
+        shown=dateformat.format(created, "j F Y, H:i"),
+        edited=" · edited" if reflection.was_edited else "",
+        prompt=(
+            format_html('<p class="reflection__prompt">{}</p>', reflection.prompt)
+            if reflection.prompt
+            else ""
+        ),
+        text=mark_safe(linebreaks(reflection.text, autoescape=True)),  # noqa: S308 (escaped)
+        edit=edit_url,
+        delete=delete_url,
+    )
