@@ -50,9 +50,13 @@ class RadioSelect(forms.RadioSelect):
 
 def _attrs_html(attrs: dict[str, Any]) -> SafeString:
     # In the widget's own order, as Django's attrs.html writes them (flatatt would sort them).
-    return mark_safe(  # noqa: S308 (each attribute went through format_html)
+    # Escaped piece by piece as format_html would, without its cost per call: a check-in form
+    # has 18 options of 4-5 attributes each.
+    return mark_safe(  # noqa: S308 (every name and value is escaped here)
         "".join(
-            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+            f" {conditional_escape(name)}"
+            if value is True
+            else f' {conditional_escape(name)}="{conditional_escape(value)}"'
             for name, value in attrs.items()
             if value is not False
         )
@@ -60,18 +64,18 @@ def _attrs_html(attrs: dict[str, Any]) -> SafeString:
 
 
 def _option_html(option: dict[str, Any]) -> str:
-    value = "" if option["value"] is None else format_html(' value="{}"', option["value"])
-    tag = format_html(
-        '<input type="{}" name="{}"{}{}>',
-        option["type"],
-        option["name"],
-        value,
-        _attrs_html(option["attrs"]),
+    attrs = option["attrs"]
+    value = "" if option["value"] is None else f' value="{conditional_escape(option["value"])}"'
+    tag = (
+        f'<input type="{conditional_escape(option["type"])}"'
+        f' name="{conditional_escape(option["name"])}"{value}{_attrs_html(attrs)}>'
     )
     if not option.get("wrap_label"):
-        return tag
-    label_for = format_html(' for="{}"', option["attrs"]["id"]) if option["attrs"].get("id") else ""
-    return format_html("<label{}>{}\n {}</label>", label_for, tag, option["label"])
+        return mark_safe(tag)  # noqa: S308 (escaped above)
+    label_for = f' for="{conditional_escape(attrs["id"])}"' if attrs.get("id") else ""
+    return mark_safe(  # noqa: S308 (escaped above)
+        f"<label{label_for}>{tag}\n {conditional_escape(option['label'])}</label>"
+    )
 
 
 # Everything about a field that shows in an unbound form's HTML.
