@@ -5,8 +5,13 @@ is named by a key (the couple's revision, the viewer, the step...): drawn once, 
 page until the key changes. Its private reflections, the CSRF token and the CSP nonce are not:
 they are drawn for each request. `render_with_slots` draws such a page with marks standing in for
 those parts, keeps that shell under the key in this process's memory (the `page_shells` cache),
-and fills the marks in on every request. Nothing private is ever in a shell, because slots are
-never drawn into it.
+and fills the marks in on every request. What a page draws in a slot is never in its shell.
+
+A shell is its viewer's page, under a key that names the viewer: it holds what they may see of
+what they share, which includes their own check-in answer before their partner has answered and
+whether their own safety check raised a concern (the `shared_reads` cache holds the same). Their
+private writing (reflections, and on the step page an apology draft or a forgiveness decision)
+is only ever drawn in a slot.
 
 The marks hold a NUL character and a random value made when the process starts: no text a person
 writes can hold either (Django's form fields refuse NUL), so no one's words can imitate a mark,
