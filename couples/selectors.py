@@ -47,6 +47,18 @@ def get_partnership(user: User) -> Partnership | None:
     return mine
 
 
+_active_seats = PreparedQuery(
+    Partnership,
+    lambda couple: Partnership.objects.active().filter(couple_id=couple).order_by("seat"),
+    "couple",
+)
+
+
+def get_active_seats(couple: Couple) -> list[Partnership]:
+    """Who is in the couple now: one seat, or two."""
+    return _active_seats(couple=couple.pk)
+
+
 def get_partnership_or_404(user: User) -> Partnership:
     partnership = get_partnership(user)
     if partnership is None:

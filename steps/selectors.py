@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.cache import caches
-from django.db.models import Count, Max, Model, Prefetch, Q
+from django.db.models import Count, Max, Model, Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 
 from couples.models import Couple, Partnership
@@ -142,8 +142,13 @@ class Progress:
         return current is None or step <= current
 
 
+_completions = PreparedQuery(
+    StepCompletion, lambda couple: StepCompletion.objects.filter(couple_id=couple), "couple"
+)
+
+
 def get_progress(couple: Couple) -> Progress:
-    completions = {c.step: c for c in StepCompletion.objects.filter(couple=couple)}
+    completions = {c.step: c for c in _completions(couple=couple.pk)}
     return Progress(couple=couple, completions=completions)
 
 
@@ -198,14 +203,21 @@ class CheckInState:
 REVEALED_ROUNDS_SHOWN = 11
 
 
+_latest_rounds = PreparedQuery(
+    CheckInRound,
+    lambda couple, step: CheckInRound.objects.filter(couple_id=couple, step=step).order_by(
+        "-number"
+    )[: REVEALED_ROUNDS_SHOWN + 1],
+    "couple",
+    "step",
+)
+
+
 def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
     me = partnership.user_id
     # The open round, if any, is always the newest: rounds are numbered 1, 2, 3... per step.
-    rounds = list(
-        CheckInRound.objects.filter(couple_id=partnership.couple_id, step=step)
-        .prefetch_related(Prefetch("check_ins", queryset=CheckIn.objects.all()))
-        .order_by("-number")[: REVEALED_ROUNDS_SHOWN + 1]
-    )
+    rounds = _latest_rounds(couple=partnership.couple_id, step=step)
+    prefetch_related_objects(rounds, Prefetch("check_ins", queryset=CheckIn.objects.all()))
     open_round = next((r for r in rounds if not r.is_revealed), None)
     my_answer = None
     partner_has_answered = False
@@ -240,6 +252,33 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
         revealed=revealed[:REVEALED_ROUNDS_SHOWN],
         revealed_count=newest - (1 if open_round else 0),
     )
+
+
+_open_round = PreparedQuery(
+    CheckInRound,
+    lambda couple, step: CheckInRound.objects.filter(
+        couple_id=couple, step=step, revealed_at__isnull=True
+    )[:1],
+    "couple",
+    "step",
+)
+
+
+def get_open_round(couple: Couple, step: int) -> CheckInRound | None:
+    """The step's open round: at most one (a database constraint)."""
+    found = _open_round(couple=couple.pk, step=step)
+    return found[0] if found else None
+
+
+_answers_in_round = PreparedQuery(
+    CheckIn,
+    lambda check_in_round: CheckIn.objects.filter(round_id=check_in_round),
+    "check_in_round",
+)
+
+
+def get_answers(check_in_round: CheckInRound) -> list[CheckIn]:
+    return _answers_in_round(check_in_round=check_in_round.pk)
 
 
 def get_steps_waiting_for(partnership: Partnership) -> list[int]:
@@ -300,18 +339,29 @@ def get_shared_for(user: User, model: type[Model], pk: int, *, couple_field: str
         raise Http404("Not found.") from None
 
 
+_journey = PreparedQuery(Journey, lambda couple: Journey.objects.filter(couple_id=couple), "couple")
+
+
 def get_journey_state(couple: Couple) -> Journey:
     """The journey without creating it on a read: an unsaved one means never paused. Who paused
     is not joined in: CoupleReads sets them from the partners it already has."""
-    return Journey.objects.filter(couple=couple).first() or Journey(couple=couple)
+    found = _journey(couple=couple.pk)
+    return found[0] if found else Journey(couple=couple)
+
+
+_latest_safety_check = PreparedQuery(
+    SafetyCheck,
+    lambda user, couple: SafetyCheck.objects.filter(user_id=user, couple_id=couple).order_by(
+        "-created_at", "-pk"
+    )[:1],
+    "user",
+    "couple",
+)
 
 
 def get_latest_safety_check(partnership: Partnership) -> SafetyCheck | None:
-    return (
-        SafetyCheck.objects.filter(user_id=partnership.user_id, couple_id=partnership.couple_id)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    found = _latest_safety_check(user=partnership.user_id, couple=partnership.couple_id)
+    return found[0] if found else None
 
 
 def count_unanswered_questions(couple: Couple) -> int:

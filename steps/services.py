@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from couples.models import CounselorAccess, Couple, Partnership, Role
+from couples.selectors import get_active_seats
 from steps import tasks
 from steps.models import (
     Apology,
@@ -30,7 +31,13 @@ from steps.models import (
     StepCompletion,
     Understanding,
 )
-from steps.selectors import get_latest_safety_check, get_progress
+from steps.selectors import (
+    get_answers,
+    get_journey_state,
+    get_latest_safety_check,
+    get_open_round,
+    get_progress,
+)
 from trustapp.accounts.models import User
 
 security_log = logging.getLogger("trustapp.security")
@@ -65,17 +72,18 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
     round per step, one answer per partner per round) are the last line of defence."""
     with transaction.atomic():
         couple = _lock_open_couple(partnership)
-        if get_journey(couple).is_paused:
+        if get_journey_state(couple).is_paused:
             raise StepError("The process is paused, so check-ins wait until one of you resumes it.")
-        partner_ids = set(couple.partnerships.active().values_list("user_id", flat=True))
+        partner_ids = {seat.user_id for seat in get_active_seats(couple)}
         # Solo: with nobody else in the space, nothing waits on anyone, so every step is open.
         if len(partner_ids) == 2 and not get_progress(couple).is_reachable(step):
             raise StepError(
                 "This step opens once the two of you have moved on from the ones before it."
             )
-        check_in_round = CheckInRound.objects.filter(
-            couple=couple, step=step, revealed_at__isnull=True
-        ).first() or _open_round(couple, step)
+        check_in_round = get_open_round(couple, step)
+        answers = get_answers(check_in_round) if check_in_round is not None else []
+        if check_in_round is None:
+            check_in_round = _new_round(couple, step)
         # Not update_or_create: the couple lock already serialises this partner's answers, so
         # its savepoint and row lock would only add two round trips to every answer.
         fields = {
@@ -84,7 +92,7 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
             "ready": answer.ready,
             "note": answer.note,
         }
-        check_in = CheckIn.objects.filter(round=check_in_round, author=partnership.user).first()
+        check_in = next((a for a in answers if a.author_id == partnership.user_id), None)
         created = check_in is None
         if check_in is None:
             check_in = CheckIn.objects.create(
@@ -94,7 +102,9 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
             for name, value in fields.items():
                 setattr(check_in, name, value)
             check_in.save(update_fields=[*fields, "updated_at"])
-        answered = set(check_in_round.check_ins.values_list("author_id", flat=True))
+        # The answers read above, with this one: the couple lock keeps anyone else from adding
+        # one meanwhile.
+        answered = {a.author_id for a in answers} | {partnership.user_id}
         if len(partner_ids) == 2 and partner_ids <= answered:
             _reveal(check_in_round)
         elif created:
@@ -106,7 +116,7 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
     return check_in
 
 
-def _open_round(couple: Couple, step: int) -> CheckInRound:
+def _new_round(couple: Couple, step: int) -> CheckInRound:
     last = (
         CheckInRound.objects.filter(couple=couple, step=step).aggregate(Max("number"))[
             "number__max"
