@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -92,7 +93,23 @@ def home(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership(request.user)
     if partnership is None:
         return redirect("counselor_dashboard" if is_counselor(request.user) else "couple_start")
-    return render(request, "steps/home.html", _home_context(_reads(request, partnership)))
+    # Alone in the space, the page shows the invitation's state, which no revision follows.
+    alone = get_couple_panel(partnership).partner is None
+    return render_with_slots(
+        request,
+        "steps/home.html",
+        context=lambda: _home_context(_reads(request, partnership)),
+        slots={},
+        key=None
+        if alone
+        else _kept_page_key(request, partnership, "home", _time_together(partnership)),
+    )
+
+
+def _time_together(partnership: Partnership) -> str:
+    """How long the couple has been at it, as the home says it: from the first whole day."""
+    started = partnership.couple.created_at
+    return timesince(started) if (timezone.now() - started).days > 0 else ""
 
 
 def _reads(request: HttpRequest, partnership: Partnership) -> CoupleReads:
@@ -117,7 +134,7 @@ def _home_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
         # While paused, nobody is prompted to check in.
         "waiting_for_me": [] if journey.is_paused else reads.steps_waiting_for_me(),
         "chart_html": trust_chart_html(partnership.couple, partners, reads.trust_history_stamp()),
-        "days_together": (timezone.now() - partnership.couple.created_at).days,
+        "time_together": _time_together(partnership),
         "role_form": RoleForm(initial={"role": partnership.role}),
         **overrides,
     }
@@ -264,11 +281,12 @@ def _reflections_context(request: HttpRequest, partnership: Partnership, number:
     }
 
 
-def _step_page_key(request: HttpRequest, partnership: Partnership, number: int) -> str | None:
-    """Names everything the kept step page shows, so that it is shown only while all of it is
-    unchanged: the couple's revision (each shared read, the pause, the viewer's safety answer),
-    who is looking and with what menu, both partners as the page names them, and the date (step
-    9 offers today's). An ended couple's pages are drawn each time: rare, and read-only."""
+def _kept_page_key(request: HttpRequest, partnership: Partnership, *page: object) -> str | None:
+    """Names everything a kept couple page shows (`page` adds what only that page shows), so
+    that it is shown only while all of it is unchanged: the couple's revision (each shared read,
+    the pause, the viewer's safety answer), who is looking and with what menu, both partners'
+    seats as the page names them, and the date (step 9 offers today's). An ended couple's pages
+    are drawn each time: rare, and read-only."""
     couple = partnership.couple
     if couple.ended_at is not None:
         return None
@@ -276,13 +294,12 @@ def _step_page_key(request: HttpRequest, partnership: Partnership, number: int) 
     seats = [panel.me] + ([panel.partner] if panel.partner else [])
     return repr(
         (
-            "step",
-            number,
+            *page,
             couple.pk,
             couple.revision,
             request.user.is_counselor,
             timezone.localdate().isoformat(),
-            [(seat.user_id, seat.role, seat.user.display_name) for seat in seats],
+            [(seat.pk, seat.user_id, seat.role, seat.user.display_name) for seat in seats],
         )
     )
 
@@ -308,7 +325,7 @@ def step_detail(request: HttpRequest, number: int) -> HttpResponse:
         "steps/step.html",
         context=lambda: _shared_step_context(_reads(request, partnership), number),
         slots=slots,
-        key=_step_page_key(request, partnership, number),
+        key=_kept_page_key(request, partnership, "step", number),
     )
 
 

@@ -201,10 +201,10 @@ CACHES = {
         "TIMEOUT": 10 * 60,
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     },
-    # Step pages drawn once per couple revision, viewer and step, with slots for each request's
-    # own parts (trustapp.shells): never a reflection, never another person's page. About 20-40
-    # kilobytes each; a page only comes back while the person browses, so few are kept. Off
-    # under DEBUG, where templates change while the server runs.
+    # Step pages and couple homes drawn once per couple revision, viewer and page, with slots
+    # for each request's own parts (trustapp.shells): never a reflection, never another person's
+    # page. About 20-40 kilobytes each; a page only comes back while the person browses, so few
+    # are kept. Off under DEBUG, where templates change while the server runs.
     "page_shells": {
         "BACKEND": (
             "django.core.cache.backends.dummy.DummyCache"

@@ -1,11 +1,12 @@
 """Pages drawn once and kept, with slots for what every request must draw afresh.
 
-A step page is mostly what the couple shares and what the viewer may see of it, and all of that
-is named by a key (the couple's revision, the viewer, the step...): drawn once, it is the same
-page until the key changes. Its private reflections, the CSRF token and the CSP nonce are not:
-they are drawn for each request. `render_with_slots` draws such a page with marks standing in for
-those parts, keeps that shell under the key in this process's memory (the `page_shells` cache),
-and fills the marks in on every request. What a page draws in a slot is never in its shell.
+A step page or a couple home is mostly what the couple shares and what the viewer may see of it,
+and all of that is named by a key (the couple's revision, the viewer, the page...): drawn once,
+it is the same page until the key changes. Private reflections, the CSRF token and the CSP nonce
+are not: they are drawn for each request. `render_with_slots` draws such a page with marks
+standing in for those parts, keeps that shell under the key in this process's memory (the
+`page_shells` cache), and fills the marks in on every request. What a page draws in a slot is
+never in its shell.
 
 A shell is its viewer's page, under a key that names the viewer: it holds what they may see of
 what they share, which includes their own check-in answer before their partner has answered and

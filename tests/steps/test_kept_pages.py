@@ -1,15 +1,17 @@
-"""The step page is kept once drawn (trustapp.shells), per couple revision, viewer and step. What
-is private to its viewer (reflections, an apology draft, a forgiveness decision) is drawn for
-every request and never kept, and every change a person can see shows on their next visit."""
+"""The step page and the couple home are kept once drawn (trustapp.shells), per couple revision,
+viewer and page. What is private to the viewer (reflections, an apology draft, a forgiveness
+decision) is drawn for every request and never kept, and every change a person can see shows on
+their next visit."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import time_machine
 from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
+from couples.models import Couple
 from couples.services import end_couple
 from steps.services import (
     CheckInAnswer,
@@ -162,3 +164,52 @@ def test_the_pages_nonce_is_the_one_its_policy_allows(partner_a) -> None:
         assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
         nonces.append(nonce)
     assert nonces[0] != nonces[1]
+
+
+def home(someone) -> str:  # type: ignore[no-untyped-def]
+    response = someone.client.get(reverse("home"))
+    assert response.status_code == 200
+    return text_of(response)
+
+
+def test_the_home_is_kept_for_each_partner(partner_a, partner_b) -> None:
+    first = home(partner_a)
+    assert len(kept_pages()) == 1
+    home(partner_b)
+    assert len(kept_pages()) == 2
+    token = re.compile(r'(X-CSRFToken": "|csrfmiddlewaretoken" value=")[^"]+|nonce="[^"]+"')
+    assert token.sub("", first) == token.sub("", home(partner_a))
+    assert len(kept_pages()) == 2
+
+
+def test_the_home_of_someone_alone_in_their_space_is_not_kept(partner_a) -> None:
+    # It shows where the invitation stands, which changes without a new revision.
+    assert "invite your partner" in home(partner_a)
+    assert not kept_pages()
+
+
+def test_the_homes_time_together_follows_the_clock(partner_a, partner_b) -> None:
+    started = Couple.objects.get(partnerships__user=partner_a.user).created_at
+    # Seconds apart, either side of a whole hour: well within the time a page is kept.
+    with time_machine.travel(started + timedelta(days=2, minutes=59, seconds=58)):
+        assert ", 2\xa0days ago" in home(partner_a)
+    with time_machine.travel(started + timedelta(days=2, hours=1, seconds=1)):
+        assert ", 2\xa0days, 1\xa0hour ago" in home(partner_a)
+
+
+def test_a_message_shows_once_on_the_kept_home(partner_a, partner_b) -> None:
+    home(partner_a)
+    partner_a.client.post(reverse("journey_pause"), {"note": ""})
+    assert "The process is paused for both of you" in home(partner_a)
+    assert "The process is paused for both of you" not in home(partner_a)
+    assert "Resume the process" in home(partner_a)
+
+
+def test_a_partners_new_name_and_role_show_on_the_kept_home(partner_a, partner_b) -> None:
+    assert "<strong>Blake</strong>" in home(partner_a)
+    partner_b.user.display_name = "Bea"
+    partner_b.user.save(update_fields=["display_name"])
+    assert "<strong>Bea</strong>" in home(partner_a)
+    assert "<strong>Bea</strong> · broke the trust" in home(partner_a)
+    partnership_of(partner_b).change_role("mutual")
+    assert "<strong>Bea</strong> · sees it as mutual / complicated" in home(partner_a)
