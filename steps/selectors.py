@@ -2,13 +2,14 @@
 person can see is decided here, in one place: a partner's check-in answer only once the round is
 revealed, reflections only for their author."""
 
+from collections import defaultdict
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.cache import caches
-from django.db.models import Count, Max, Model, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Max, Model, Prefetch, Q
 from django.http import Http404
 
 from couples.models import Couple, Partnership
@@ -158,6 +159,10 @@ class RevealedRound:
     mine: CheckIn | None
     partners: CheckIn | None
 
+    @property
+    def answers(self) -> list[CheckIn]:
+        return [answer for answer in (self.mine, self.partners) if answer is not None]
+
 
 @dataclass(frozen=True)
 class CheckInState:
@@ -213,16 +218,35 @@ _latest_rounds = PreparedQuery(
 )
 
 
+# The answers in a step's rounds from one number on (a round number is compared, like an id).
+_answers_from = PreparedQuery(
+    CheckIn,
+    lambda couple, step, number: CheckIn.objects.filter(
+        round__couple_id=couple, round__step=step, round__number__gte=number
+    ).order_by("pk"),
+    "couple",
+    "step",
+    "number",
+)
+
+
 def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
     me = partnership.user_id
     # The open round, if any, is always the newest: rounds are numbered 1, 2, 3... per step.
     rounds = _latest_rounds(couple=partnership.couple_id, step=step)
-    prefetch_related_objects(rounds, Prefetch("check_ins", queryset=CheckIn.objects.all()))
+    answers_in: dict[int, list[CheckIn]] = defaultdict(list)
+    if rounds:
+        # Rounds are numbered 1, 2, 3... per step: the rounds read are those from the oldest one.
+        oldest = rounds[-1].number
+        for answer in _answers_from(couple=partnership.couple_id, step=step, number=oldest):
+            answers_in[answer.round_id].append(answer)
     open_round = next((r for r in rounds if not r.is_revealed), None)
     my_answer = None
     partner_has_answered = False
     if open_round is not None:
-        for answer in open_round.check_ins.all():
+        # Only the asking partner's own answer leaves here: the state may be remembered
+        # (CoupleReads), and the other answer is not theirs to see yet.
+        for answer in answers_in[open_round.pk]:
             if answer.author_id == me:
                 my_answer = answer
             else:
@@ -231,7 +255,7 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
     for check_in_round in rounds:
         if not check_in_round.is_revealed:
             continue
-        answers = list(check_in_round.check_ins.all())
+        answers = answers_in[check_in_round.pk]
         revealed.append(
             RevealedRound(
                 round=check_in_round,
@@ -239,10 +263,6 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
                 partners=next((a for a in answers if a.author_id != me), None),
             )
         )
-    if open_round is not None:
-        # Only the asking partner's own answer leaves here: the state may be remembered
-        # (CoupleReads), and the other answer is not theirs to see yet.
-        open_round._prefetched_objects_cache = {}
     newest = rounds[0].number if rounds else 0
     return CheckInState(
         step=step,
