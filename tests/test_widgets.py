@@ -70,3 +70,20 @@ def test_app_forms_render_like_djangos_radio_select(form_class, monkeypatch) -> 
                 field.widget, "render", forms.RadioSelect.render.__get__(field.widget)
             )
     assert str(form) == ours
+
+
+def test_options_written_once_are_told_apart_by_type_and_by_checked() -> None:
+    # Options are remembered by what they show: True and 1 are equal keys in Python, but a
+    # radio's value "True" is not "1", and a checked option is not an unchecked one.
+    def field_with(choices):  # type: ignore[no-untyped-def]
+        return _pair(choices=choices, required=False)
+
+    for choices in ([(True, "Yes")], [(1, "Yes")], [(True, "Yes")]):
+        ours, djangos = field_with(choices)
+        for data in (None, {"choice": str(choices[0][0])}):
+            assert str(ours(data)["choice"]) == str(djangos(data)["choice"])
+    # The same in an attribute: 1 is written as a value, True as a bare attribute.
+    for value, written in ((1, ' data-x="1"'), (True, " data-x>"), (1, ' data-x="1"')):
+        widget = RadioSelect(attrs={"data-x": value})
+        widget.choices = [("a", "A")]
+        assert written in widget.render("f", None)

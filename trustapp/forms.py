@@ -1,3 +1,4 @@
+import functools
 import hashlib
 from typing import Any
 
@@ -64,17 +65,45 @@ def _attrs_html(attrs: dict[str, Any]) -> SafeString:
 
 
 def _option_html(option: dict[str, Any]) -> str:
-    attrs = option["attrs"]
-    value = "" if option["value"] is None else f' value="{conditional_escape(option["value"])}"'
-    tag = (
-        f'<input type="{conditional_escape(option["type"])}"'
-        f' name="{conditional_escape(option["name"])}"{value}{_attrs_html(attrs)}>'
+    key = (
+        option["type"],
+        option["name"],
+        option["value"],
+        str(option["label"]),  # a lazy label as the words it shows now
+        # With each value's type: True and 1 are equal as keys, but are written differently.
+        tuple((name, type(value), value) for name, value in option["attrs"].items()),
+        bool(option.get("wrap_label")),
     )
-    if not option.get("wrap_label"):
+    try:
+        return _option_html_of(*key)
+    except TypeError:  # an attribute value that cannot be a key (a list, say)
+        return _option_html_of.__wrapped__(*key)
+
+
+# An option's HTML depends only on these values, which come from the form's code (its choices,
+# labels and widget attributes) and on whether it is checked: the same few hundred options are
+# written on page after page, so each is written once per process.
+@functools.lru_cache(maxsize=4096, typed=True)
+def _option_html_of(
+    input_type: str,
+    name: str,
+    value: Any,
+    label: str,
+    typed_attrs: tuple[tuple[str, type, Any], ...],
+    wrap_label: bool,
+) -> SafeString:
+    attrs = {attr: given for attr, _type, given in typed_attrs}
+    value_html = "" if value is None else f' value="{conditional_escape(value)}"'
+    tag = (
+        f'<input type="{conditional_escape(input_type)}"'
+        f' name="{conditional_escape(name)}"{value_html}{_attrs_html(attrs)}>'
+    )
+    if not wrap_label:
         return mark_safe(tag)  # noqa: S308 (escaped above)
-    label_for = f' for="{conditional_escape(attrs["id"])}"' if attrs.get("id") else ""
+    id_ = attrs.get("id")
+    label_for = f' for="{conditional_escape(id_)}"' if id_ else ""
     return mark_safe(  # noqa: S308 (escaped above)
-        f"<label{label_for}>{tag}\n {conditional_escape(option['label'])}</label>"
+        f"<label{label_for}>{tag}\n {conditional_escape(label)}</label>"
     )
 
 
