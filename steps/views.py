@@ -267,17 +267,32 @@ def _shared_step_context(reads: CoupleReads, number: int) -> dict:
 
 
 def _reflections_context(request: HttpRequest, partnership: Partnership, number: int) -> dict:
+    return {
+        **_reflection_form_context(request, partnership, number),
+        **_reflection_list_context(request, number),
+    }
+
+
+def _reflection_form_context(request: HttpRequest, partnership: Partnership, number: int) -> dict:
+    """The reflections section around the list: who it is kept from, the prompts, the form."""
     step = get_step_or_404(number)
-    everything = _shows_all_reflections(request)
     return {
         "step": step,
         "panel": get_couple_panel(partnership),
-        "reflections": get_reflections(request.user, number, everything=everything),
         # Writing from the full list keeps the full list (the query string rides along).
         "reflection_create_url": _with_all_reflections(
-            reverse("reflection_create", args=[number]), everything
+            reverse("reflection_create", args=[number]), _shows_all_reflections(request)
         ),
         "reflection_form": ReflectionForm(step=step),
+    }
+
+
+def _reflection_list_context(request: HttpRequest, number: int) -> dict:
+    """The private part: the person's own reflections on the step."""
+    everything = _shows_all_reflections(request)
+    return {
+        "step": get_step_or_404(number),
+        "reflections": get_reflections(request.user, number, everything=everything),
     }
 
 
@@ -310,9 +325,8 @@ def step_detail(request: HttpRequest, number: int) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
     get_step_or_404(number)
     slots = {
-        "reflections": Slot(
-            "steps/step.html#reflections",
-            lambda: _reflections_context(request, partnership, number),
+        "reflection_list": Slot(
+            "steps/step.html#reflection-list", lambda: _reflection_list_context(request, number)
         )
     }
     if number in _PRIVATE_TOOL_STEPS:
@@ -323,9 +337,13 @@ def step_detail(request: HttpRequest, number: int) -> HttpResponse:
     return render_with_slots(
         request,
         "steps/step.html",
-        context=lambda: _shared_step_context(_reads(request, partnership), number),
+        context=lambda: {
+            **_shared_step_context(_reads(request, partnership), number),
+            **_reflection_form_context(request, partnership, number),
+        },
         slots=slots,
-        key=_kept_page_key(request, partnership, "step", number),
+        # The form writes back to the list as shown: the latest ten, or all of them.
+        key=_kept_page_key(request, partnership, "step", number, _shows_all_reflections(request)),
     )
 
 

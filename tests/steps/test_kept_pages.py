@@ -213,3 +213,15 @@ def test_a_partners_new_name_and_role_show_on_the_kept_home(partner_a, partner_b
     assert "<strong>Bea</strong> · broke the trust" in home(partner_a)
     partnership_of(partner_b).change_role("mutual")
     assert "<strong>Bea</strong> · sees it as mutual / complicated" in home(partner_a)
+
+
+def test_the_full_list_and_the_latest_ten_each_have_their_kept_page(partner_a, partner_b) -> None:
+    # The form writes back to the list as shown, so the two views differ outside the list too.
+    url = reverse("step_detail", args=[1])
+    latest = text_of(partner_a.client.get(url))
+    everything = text_of(partner_a.client.get(url + "?reflections=all"))
+    create = reverse("reflection_create", args=[1])
+    assert f'action="{create}"' in latest
+    assert f'action="{create}?reflections=all"' in everything
+    assert f'action="{create}"' in text_of(partner_a.client.get(url))
+    assert len(kept_pages()) == 2
