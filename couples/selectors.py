@@ -108,18 +108,23 @@ class CouplePanel:
         return self.me.couple.ended_at is not None
 
 
+def get_partner_seat(partnership: Partnership) -> Partnership | None:
+    """The other partner's seat in the couple now, if there is one: no query when the
+    partnership came from get_partnership, which loads both seats."""
+    if hasattr(partnership, "_active_partner"):
+        return partnership._active_partner
+    return (
+        Partnership.objects.active()
+        .select_related("user")
+        .filter(couple=partnership.couple)
+        .exclude(pk=partnership.pk)
+        .first()
+    )
+
+
 def get_couple_panel(partnership: Partnership) -> CouplePanel:
     couple: Couple = partnership.couple
-    if hasattr(partnership, "_active_partner"):
-        partner = partnership._active_partner
-    else:
-        partner = (
-            Partnership.objects.active()
-            .select_related("user")
-            .filter(couple=couple)
-            .exclude(pk=partnership.pk)
-            .first()
-        )
+    partner = get_partner_seat(partnership)
     invitation = None
     if partner is None and couple.ended_at is None:
         invitation = (

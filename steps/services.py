@@ -104,9 +104,11 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
             check_in.save(update_fields=[*fields, "updated_at"])
         # The answers read above, with this one: the couple lock keeps anyone else from adding
         # one meanwhile.
-        answered = {a.author_id for a in answers} | {partnership.user_id}
+        if created:
+            answers.append(check_in)
+        answered = {a.author_id for a in answers}
         if len(partner_ids) == 2 and partner_ids <= answered:
-            _reveal(check_in_round)
+            _reveal(check_in_round, answers)
         elif created:
             transaction.on_commit(
                 partial(
@@ -126,14 +128,13 @@ def _new_round(couple: Couple, step: int) -> CheckInRound:
     return CheckInRound.objects.create(couple=couple, step=step, number=last + 1)
 
 
-def _reveal(check_in_round: CheckInRound) -> None:
+def _reveal(check_in_round: CheckInRound, answers: list[CheckIn]) -> None:
     revealed = CheckInRound.objects.filter(pk=check_in_round.pk, revealed_at__isnull=True).update(
         revealed_at=timezone.now()
     )
     if not revealed:
         return  # someone else revealed it: they send the emails
     Couple.objects.filter(pk=check_in_round.couple_id).touch()  # update() sends no signal
-    answers = list(check_in_round.check_ins.all())
     if answers and all(answer.ready for answer in answers):
         StepCompletion.objects.get_or_create(
             couple_id=check_in_round.couple_id,

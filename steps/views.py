@@ -21,6 +21,7 @@ from couples.selectors import (
     get_consent_state,
     get_counselor_accesses,
     get_couple_panel,
+    get_partner_seat,
     get_partnership,
     get_partnership_or_404,
     is_counselor,
@@ -94,7 +95,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if partnership is None:
         return redirect("counselor_dashboard" if is_counselor(request.user) else "couple_start")
     # Alone in the space, the page shows the invitation's state, which no revision follows.
-    alone = get_couple_panel(partnership).partner is None
+    alone = get_partner_seat(partnership) is None
     return render_with_slots(
         request,
         "steps/home.html",
@@ -238,7 +239,7 @@ def _step_context(request: HttpRequest, partnership: Partnership, number: int, *
     return {
         **_shared_step_context(reads, number),
         **private_tool,
-        **_reflections_context(request, partnership, number),
+        **_reflections_context(request, number),
         **extra,
     }
 
@@ -266,19 +267,19 @@ def _shared_step_context(reads: CoupleReads, number: int) -> dict:
     return context
 
 
-def _reflections_context(request: HttpRequest, partnership: Partnership, number: int) -> dict:
+def _reflections_context(request: HttpRequest, number: int) -> dict:
     return {
-        **_reflection_form_context(request, partnership, number),
+        **_reflection_form_context(request, number),
         **_reflection_list_context(request, number),
     }
 
 
-def _reflection_form_context(request: HttpRequest, partnership: Partnership, number: int) -> dict:
-    """The reflections section around the list: who it is kept from, the prompts, the form."""
+def _reflection_form_context(request: HttpRequest, number: int) -> dict:
+    """The reflections section around the list: the prompts and the form (the partner it is
+    kept from is named from the panel of the page's shared context)."""
     step = get_step_or_404(number)
     return {
         "step": step,
-        "panel": get_couple_panel(partnership),
         # Writing from the full list keeps the full list (the query string rides along).
         "reflection_create_url": _with_all_reflections(
             reverse("reflection_create", args=[number]), _shows_all_reflections(request)
@@ -305,8 +306,8 @@ def _kept_page_key(request: HttpRequest, partnership: Partnership, *page: object
     couple = partnership.couple
     if couple.ended_at is not None:
         return None
-    panel = get_couple_panel(partnership)
-    seats = [panel.me] + ([panel.partner] if panel.partner else [])
+    partner = get_partner_seat(partnership)
+    seats = [partnership] + ([partner] if partner else [])
     return repr(
         (
             *page,
@@ -339,7 +340,7 @@ def step_detail(request: HttpRequest, number: int) -> HttpResponse:
         "steps/step.html",
         context=lambda: {
             **_shared_step_context(_reads(request, partnership), number),
-            **_reflection_form_context(request, partnership, number),
+            **_reflection_form_context(request, number),
         },
         slots=slots,
         # The form writes back to the list as shown: the latest ten, or all of them.

@@ -11,7 +11,7 @@ from django.core.cache import caches
 from django.middleware.csrf import CSRF_SECRET_LENGTH, _unmask_cipher_token
 from django.test import RequestFactory
 
-from trustapp.shells import Slot, UnfilledMark, render_with_slots
+from trustapp.shells import Slot, UnfilledMark, _slot_mark, render_with_slots
 
 PAGE = (
     "<body data-token='{{ csrf_token }}'>"
@@ -137,3 +137,17 @@ def test_a_slot_that_changes_a_mark_fails_loudly(templates) -> None:
     (templates / "kept" / "slot.html").write_text("<p>{{ csrf_token|upper }}</p>")
     with pytest.raises(UnfilledMark):
         render(Reads())
+
+
+def test_an_unfilled_mark_is_reported_without_the_words_around_it(templates) -> None:
+    # The message goes to the logs, and the page around a mark may hold private writing.
+    (templates / "kept" / "slot.html").write_text("{{ own }} private words after it")
+
+    class Unfilled(Reads):
+        def slot(self) -> dict:
+            return {"own": _slot_mark("x")}
+
+    with pytest.raises(UnfilledMark) as raised:
+        render(Unfilled())
+    assert "slot:x" in str(raised.value)
+    assert "private words" not in str(raised.value)

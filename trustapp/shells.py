@@ -109,5 +109,9 @@ def _filled(request: HttpRequest, shell: str, slots: Mapping[str, Slot]) -> str:
     if _CSP_NONCE in page:
         page = page.replace(_CSP_NONCE, str(get_nonce(request)))
     if _MARK in page:
-        raise UnfilledMark(f"A mark was left unfilled: {page[page.index(_MARK) :][:40]!r}")
+        # Named by the mark alone: the page around it may hold private writing, and this
+        # message goes to the logs.
+        start = page.index(_MARK)
+        mark = page[start : page.find("\x00", start + 1) + 1]
+        raise UnfilledMark(f"A mark was left unfilled: {mark!r}")
     return page

@@ -6,9 +6,12 @@ their next visit."""
 import re
 from datetime import date, timedelta
 
+import pytest
 import time_machine
 from django.core.cache import caches
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from couples.models import Couple
@@ -225,3 +228,12 @@ def test_the_full_list_and_the_latest_ten_each_have_their_kept_page(partner_a, p
     assert f'action="{create}?reflections=all"' in everything
     assert f'action="{create}"' in text_of(partner_a.client.get(url))
     assert len(kept_pages()) == 2
+
+
+@pytest.mark.parametrize("page", ["home", "step_detail"])
+def test_someone_alone_in_their_space_has_their_invitation_read_once(partner_a, page) -> None:
+    url = reverse(page, args=[1] if page == "step_detail" else [])
+    with CaptureQueriesContext(connection) as queries:
+        assert partner_a.client.get(url).status_code == 200
+    invitation_reads = [q for q in queries if 'FROM "couples_invitation"' in q["sql"]]
+    assert len(invitation_reads) == 1
