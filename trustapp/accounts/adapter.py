@@ -58,7 +58,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         # allauth names the site and builds some links from the request's Host header; ours come
         # from SITE_URL. (The reset-key email's own `password_reset_url` is the key link: keep it.)
-        context = {"current_site": SiteFromSettings(), **context}
+        # `site_url` for our own email layout (emails/base.html), as trustapp.emails gives it.
+        context = {"current_site": SiteFromSettings(), "site_url": settings.SITE_URL, **context}
         if template_prefix in {
             "account/email/account_already_exists",
             "account/email/unknown_account",
