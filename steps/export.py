@@ -1,7 +1,10 @@
 """A person's own data, for them to take away: what they wrote, what they shared, and every
-consent and counselor view about their spaces. Never a partner's private writing or drafts."""
+consent and counselor view about their spaces. Never a partner's private writing or drafts.
 
-from datetime import date, datetime
+Moments stay `datetime` and `date` objects here: the JSON export writes them in ISO 8601 (its
+encoder, DjangoJSONEncoder), and the readable page as people read them, "5 December 2026, 13:00"
+in the site's time zone (templates/account/export.html). Formatting is each edge's business."""
+
 from typing import Any
 
 from django.db.models import Q
@@ -20,10 +23,6 @@ from steps.models import (
     Understanding,
 )
 from trustapp.accounts.models import User
-
-
-def _when(value: datetime | date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _who(user_id: int | None, me: User, names: dict[int, str]) -> str:
@@ -51,27 +50,27 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
                     "trust": answer.trust,
                     "ready": answer.ready,
                     "note": answer.note,
-                    "updated_at": _when(answer.updated_at),
+                    "updated_at": answer.updated_at,
                 }
             )
         rounds.append(
             {
                 "step": check_in_round.step,
                 "round": check_in_round.number,
-                "opened_at": _when(check_in_round.opened_at),
-                "revealed_at": _when(check_in_round.revealed_at),
+                "opened_at": check_in_round.opened_at,
+                "revealed_at": check_in_round.revealed_at,
                 "answers": answers,
             }
         )
     accesses = CounselorAccess.objects.filter(couple=couple)
     return {
-        "started_at": _when(couple.created_at),
-        "ended_at": _when(couple.ended_at),
+        "started_at": couple.created_at,
+        "ended_at": couple.ended_at,
         "partners": [
             {
                 "name": names[p.user_id],
                 "role": p.get_role_display(),
-                "joined_at": _when(p.joined_at),
+                "joined_at": p.joined_at,
             }
             for p in partnerships
         ],
@@ -81,13 +80,13 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
                 "asked_by": _who(q.asked_by_id, me, names),
                 "text": q.text,
                 "status": q.get_status_display(),
-                "asked_at": _when(q.created_at),
+                "asked_at": q.created_at,
                 "thread": [
                     {
                         "by": _who(e.author_id, me, names),
                         "kind": e.get_kind_display(),
                         "text": e.text,
-                        "at": _when(e.created_at),
+                        "at": e.created_at,
                     }
                     for e in q.entries.all()
                 ],
@@ -98,7 +97,7 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
             {
                 "by": _who(a.author_id, me, names),
                 "text": a.text,
-                "sent_at": _when(a.sent_at),
+                "sent_at": a.sent_at,
                 "responses": [
                     {
                         "by": _who(r.author_id, me, names),
@@ -127,10 +126,10 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
             {
                 "by": _who(c.owner_id, me, names),
                 "text": c.text,
-                "review_on": _when(c.review_on),
-                "closed_at": _when(c.closed_at),
+                "review_on": c.review_on,
+                "closed_at": c.closed_at,
                 "check_offs": [
-                    {"on": _when(k.on), "note": k.note, "acknowledged_at": _when(k.acknowledged_at)}
+                    {"on": k.on, "note": k.note, "acknowledged_at": k.acknowledged_at}
                     for k in c.checks.all()
                 ],
             }
@@ -143,7 +142,7 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
                 "next_action": f.next_action,
                 "status": f.get_status_display(),
                 "history": [
-                    {"status": u.get_status_display(), "note": u.note, "at": _when(u.created_at)}
+                    {"status": u.get_status_display(), "note": u.note, "at": u.created_at}
                     for u in f.updates.all()
                 ],
             }
@@ -153,7 +152,7 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
             {
                 "by": _who(d.author_id, me, names),
                 "decision": d.get_decision_display(),
-                "at": _when(d.created_at),
+                "at": d.created_at,
             }
             for d in ForgivenessDecision.objects.filter(couple=couple)
         ],
@@ -163,9 +162,9 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
                 "by": _who(e.partner_id, me, names),
                 "action": e.get_action_display(),
                 "scope": e.scope,
-                "ends_on": _when(e.ends_on),
+                "ends_on": e.ends_on,
                 "wording": e.wording,
-                "at": _when(e.created_at),
+                "at": e.created_at,
             }
             for e in ConsentEvent.objects.filter(access__in=accesses).select_related("access")
         ],
@@ -173,7 +172,7 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
             {
                 "counselor": entry.counselor_name,
                 "allowed": entry.allowed,
-                "at": _when(entry.viewed_at),
+                "at": entry.viewed_at,
             }
             for entry in AccessLogEntry.objects.filter(access__in=accesses)
         ],
@@ -183,19 +182,19 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
 def build_export(user: User) -> dict[str, Any]:
     couples = Couple.objects.filter(partnerships__user=user).distinct().order_by("created_at")
     return {
-        "exported_at": _when(timezone.now()),
+        "exported_at": timezone.now(),
         "account": {
             "email": user.email,
             "display_name": user.display_name,
-            "joined_at": _when(user.date_joined),
+            "joined_at": user.date_joined,
         },
         "private_reflections": [
             {
                 "step": r.step,
                 "prompt": r.prompt,
                 "text": r.text,
-                "written_at": _when(r.created_at),
-                "updated_at": _when(r.updated_at),
+                "written_at": r.created_at,
+                "updated_at": r.updated_at,
             }
             for r in Reflection.objects.filter(author=user).order_by("created_at")
         ],
@@ -204,7 +203,7 @@ def build_export(user: User) -> dict[str, Any]:
                 "afraid": s.afraid,
                 "pressured": s.pressured,
                 "harmed": s.harmed,
-                "at": _when(s.created_at),
+                "at": s.created_at,
             }
             for s in SafetyCheck.objects.filter(user=user)
         ],
