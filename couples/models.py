@@ -275,6 +275,8 @@ class CounselorAccess(EmailedLink):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     email = models.EmailField("counselor's email address")
+    # When the counselor was emailed their link: only once both partners consented.
+    sent_at = models.DateTimeField(null=True, blank=True)
     counselor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -1,5 +1,6 @@
 """Who may see what: every lookup of couple data for a person goes through here."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -133,6 +134,20 @@ def get_couple_panel(partnership: Partnership) -> CouplePanel:
             .first()
         )
     return CouplePanel(me=partnership, partner=partner, invitation=invitation)
+
+
+# Whether a partner is kept from every prompt to take part in something shared. The rule lives
+# in steps (their private safety check), which couples never imports: steps registers it.
+_set_aside_rules: list[Callable[[Partnership], bool]] = []
+
+
+def register_set_aside_rule(rule: Callable[[Partnership], bool]) -> None:
+    if rule not in _set_aside_rules:
+        _set_aside_rules.append(rule)
+
+
+def is_set_aside(partnership: Partnership) -> bool:
+    return any(rule(partnership) for rule in _set_aside_rules)
 
 
 def is_counselor(user: User) -> bool:

@@ -313,7 +313,8 @@ def invite_counselor(
             ends_on=ends_on,
             wording=consent_wording(counselor=email, scope=scope, ends_on=ends_on),
         )
-        transaction.on_commit(partial(tasks.send_counselor_invitation.enqueue, access.pk))
+        # Nothing about the couple reaches the counselor until the other partner consents too
+        # (record_consent sends the invitation then); until then it is a request between them.
         security_log.info(
             "consent grant (invite): user=%s counselor_access=%s scope=%s",
             partnership.user_id,
@@ -324,6 +325,21 @@ def invite_counselor(
             partial(tasks.send_consent_request.enqueue, access.pk, partnership.user_id)
         )
     return access
+
+
+def _invite_counselor_once_both_consent(access: CounselorAccess) -> None:
+    """Send the counselor their link the first time both partners' consent allows it (inside
+    the caller's transaction, with the access row locked). The link's days start then."""
+    from couples.selectors import get_consent_state
+
+    if access.counselor_id is not None or access.sent_at is not None:
+        return
+    if access.cancelled_at is not None or not get_consent_state(access).both_consent:
+        return
+    access.sent_at = timezone.now()
+    access.expires_at = access.sent_at + timedelta(days=settings.COUPLE_INVITATION_DAYS)
+    access.save(update_fields=["sent_at", "expires_at"])
+    transaction.on_commit(partial(tasks.send_counselor_invitation.enqueue, access.pk))
 
 
 def find_counselor_invitation(token: str) -> CounselorAccess | None:
@@ -450,6 +466,7 @@ def record_consent(
             if scope
             else "",
         )
+        _invite_counselor_once_both_consent(access)
         _sync_counselor_notice(access)
     security_log.info(
         "consent %s: user=%s counselor_access=%s scope=%s ends_on=%s",

@@ -1,5 +1,6 @@
 from couples import emails
 from couples.models import CounselorAccess, Couple, Invitation, Partnership
+from couples.selectors import is_set_aside
 from trustapp.accounts.models import User
 from trustapp.tasks import email_task
 
@@ -50,7 +51,10 @@ def send_consent_request(access_id: int, inviter_id: int) -> None:
         .filter(couple_id=access.couple_id)
         .exclude(user_id=inviter_id)
     ):
-        emails.consent_request(to=partnership.user, access=access)
+        # A partner whose safety comes first is never asked to take part; the request waits
+        # on their sharing page.
+        if not is_set_aside(partnership):
+            emails.consent_request(to=partnership.user, access=access)
 
 
 @email_task

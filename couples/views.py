@@ -115,7 +115,11 @@ def couple_panel(request: HttpRequest) -> HttpResponse:
         and str(panel.invitation.pk) == waiting_on
     ):
         return HttpResponse(status=204)
-    return render(request, "couples/panel.html", {"panel": panel})
+    response = render(request, "couples/panel.html", {"panel": panel})
+    if waiting_on:
+        # The partner joined (or the link changed): what the whole home leads with changes too.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @require_POST

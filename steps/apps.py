@@ -16,3 +16,7 @@ class StepsConfig(AppConfig):
 
         content()
         signals.connect()
+        from couples.selectors import register_set_aside_rule
+        from steps.selectors import is_set_aside
+
+        register_set_aside_rule(is_set_aside)

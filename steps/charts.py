@@ -2,6 +2,7 @@
 table beside it as its text alternative."""
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
@@ -11,90 +12,84 @@ from django.utils.safestring import SafeString, mark_safe
 from couples.models import Couple, Partnership
 from steps.selectors import TrustPoint, get_trust_history
 
-WIDTH = 640
-HEIGHT = 240
-LEFT = 36
-RIGHT = 32
-TOP = 16
-BOTTOM = 32
+# The chart is drawn in percentages of its plot area, not in a viewBox: a viewBox scales the
+# labels with the drawing, to 6 px on a phone. This way the lines and dots stretch to any width
+# while the labels keep the page's own font size (the stylesheet leaves room around the plot
+# for them). At most this many rounds are named under the chart, so that the dates never
+# overlap on a phone.
+MAX_X_LABELS = 4
 
 
 @dataclass(frozen=True)
 class Series:
     name: str
     css_class: str
-    points: str  # an SVG polyline's "x,y x,y" list
-    dots: list[tuple[str, str, int]]  # x, y (formatted), value
+    segments: list[tuple[str, str, str, str]]  # x1, y1, x2, y2 of each line between two rounds
+    dots: list[tuple[str, str, int]]  # x, y (formatted as percentages), value
 
 
 @dataclass(frozen=True)
 class TrustChart:
-    width: int
-    height: int
     series: list[Series]
     rows: list[tuple[TrustPoint, list[int | None]]]  # for the table: one value per partner
     names: list[str]
     gridlines: list[tuple[str, int]]  # y, label
-    x_labels: list[tuple[str, str]]
+    x_labels: list[tuple[str, str]]  # x, label
 
     @property
     def is_empty(self) -> bool:
         return not self.rows
 
 
-def _y(value: int) -> float:
-    return TOP + (HEIGHT - TOP - BOTTOM) * (1 - value / 10)
-
-
-def _coordinate(value: float) -> str:
+def _percent(value: float) -> str:
     # Formatted here, once: the template engine would localize every number it prints, which
     # costs more than drawing the chart.
-    return f"{value:.1f}"
+    return f"{value:.2f}%"
+
+
+def _y(value: int) -> str:
+    return _percent(100 * (1 - value / 10))
+
+
+def _labelled_rounds(count: int) -> list[int]:
+    """The first round, the last, and evenly spaced ones between: MAX_X_LABELS at most."""
+    if count <= MAX_X_LABELS:
+        return list(range(count))
+    last = count - 1
+    return sorted({round(last * k / (MAX_X_LABELS - 1)) for k in range(MAX_X_LABELS)})
 
 
 def trust_chart(history: list[TrustPoint], partners: list[Partnership]) -> TrustChart:
     span = max(len(history) - 1, 1)
-    plot_width = WIDTH - LEFT - RIGHT
 
-    def x(index: int) -> float:
-        if len(history) == 1:
-            return LEFT + plot_width / 2
-        return LEFT + plot_width * index / span
+    def x(index: int) -> str:
+        return _percent(50 if len(history) == 1 else 100 * index / span)
 
     series = []
     for seat, partnership in enumerate(partners, start=1):
+        user_id = partnership.user_id
         dots = [
-            (
-                round(x(i), 1),
-                round(_y(point.trust_by_user[partnership.user_id]), 1),
-                point.trust_by_user[partnership.user_id],
-            )
+            (x(i), _y(point.trust_by_user[user_id]), point.trust_by_user[user_id])
             for i, point in enumerate(history)
-            if partnership.user_id in point.trust_by_user
+            if user_id in point.trust_by_user
         ]
         series.append(
             Series(
                 name=partnership.user.display_name,
                 css_class=f"series-{seat}",
-                points=" ".join(f"{dx},{dy}" for dx, dy, _ in dots),
+                segments=[(x1, y1, x2, y2) for (x1, y1, _), (x2, y2, _) in pairwise(dots)],
                 dots=dots,
             )
         )
-    # Label a handful of rounds on the x axis: the first, the last, and a few between.
-    step_every = max(1, len(history) // 5)
-    x_labels = [
-        (_coordinate(x(i)), point.revealed_at.strftime("%-d %b"))
-        for i, point in enumerate(history)
-        if i % step_every == 0 or i == len(history) - 1
-    ]
     return TrustChart(
-        width=WIDTH,
-        height=HEIGHT,
         series=series,
         rows=[(point, [point.trust_by_user.get(p.user_id) for p in partners]) for point in history],
         names=[p.user.display_name for p in partners],
-        gridlines=[(_coordinate(_y(v)), v) for v in (0, 5, 10)],
-        x_labels=x_labels,
+        gridlines=[(_y(v), v) for v in (0, 5, 10)],
+        x_labels=[
+            (x(i), history[i].revealed_at.strftime("%-d %b"))
+            for i in _labelled_rounds(len(history))
+        ],
     )
 
 

@@ -141,6 +141,18 @@ class PauseForm(ToolForm):
     )
 
 
+class ResumeRequestForm(ToolForm):
+    id_prefix = "resume_request"
+
+    note = _text(
+        "A gentle note (optional)",
+        500,
+        required=False,
+        rows=2,
+        help_text="They will see it on their page. There are no emails while the process is paused.",
+    )
+
+
 class SafetyCheckForm(ToolForm):
     id_prefix = "safety"
 
@@ -160,6 +172,12 @@ class SafetyCheckForm(ToolForm):
     )
     harmed = forms.TypedChoiceField(
         label="Has your partner ever hurt, threatened or controlled you?",
+        choices=YES_NO,
+        coerce=lambda value: value == "yes",
+        widget=RadioSelect,
+    )
+    self_harm = forms.TypedChoiceField(
+        label="Are you having thoughts of harming yourself?",
         choices=YES_NO,
         coerce=lambda value: value == "yes",
         widget=RadioSelect,

@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -145,36 +143,62 @@ class StepCompletion(models.Model):
 
 
 class Journey(models.Model):
-    """The couple's walk through the steps as a whole: paused, or complete."""
+    """The couple's walk through the steps as a whole: complete once both chose to forgive.
+    Whether it is paused is the couple's open pauses (Pause)."""
 
     couple = models.OneToOneField(
         Couple, on_delete=models.CASCADE, primary_key=True, related_name="journey"
     )
-    paused_at = models.DateTimeField(null=True, blank=True)
-    paused_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    pause_note = models.TextField(max_length=500, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Journey of couple {self.couple_id}"
 
+
+PAUSE_NOTE_MAX_LENGTH = 500
+
+
+class Pause(models.Model):
+    """One partner's pause of the shared process. It lasts until that partner ends it: the
+    other partner may ask them, by a note, but cannot end it for them. With both partners'
+    pauses open, both must end their own before anything shared starts again."""
+
+    couple = models.ForeignKey(Couple, on_delete=models.CASCADE, related_name="pauses")
+    partner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    note = models.TextField(max_length=PAUSE_NOTE_MAX_LENGTH, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The other partner's gentle note that they would like to carry on (the latest one).
+    resume_note = models.TextField(max_length=PAUSE_NOTE_MAX_LENGTH, blank=True)
+    resume_asked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["couple", "partner"],
+                condition=Q(ended_at__isnull=True),
+                name="pause_one_open_per_partner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Pause {self.pk} of couple {self.couple_id}"
+
     @property
-    def is_paused(self) -> bool:
-        return self.paused_at is not None
+    def is_open(self) -> bool:
+        return self.ended_at is None
 
-    def pause(self, *, by: Any, note: str) -> None:
-        self.paused_at = timezone.now()
-        self.paused_by = by
-        self.pause_note = note
-        self.save(update_fields=["paused_at", "paused_by", "pause_note"])
+    def end(self) -> None:
+        self.ended_at = timezone.now()
+        self.save(update_fields=["ended_at"])
 
-    def resume(self) -> None:
-        self.paused_at = None
-        self.paused_by = None
-        self.pause_note = ""
-        self.save(update_fields=["paused_at", "paused_by", "pause_note"])
+    def ask_to_resume(self, note: str) -> None:
+        self.resume_note = note
+        self.resume_asked_at = timezone.now()
+        self.save(update_fields=["resume_note", "resume_asked_at"])
 
 
 class SafetyCheck(models.Model):
@@ -188,6 +212,9 @@ class SafetyCheck(models.Model):
     afraid = models.BooleanField("I feel afraid of my partner")
     pressured = models.BooleanField("I feel pressured or forced to take part")
     harmed = models.BooleanField("My partner has hurt, threatened or controlled me")
+    # Asked of the person alone, about themselves: it brings crisis lines first, and sets
+    # nothing aside by itself.
+    self_harm = models.BooleanField("I have thoughts of harming myself", default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -198,6 +225,7 @@ class SafetyCheck(models.Model):
 
     @property
     def has_concern(self) -> bool:
+        """A concern about the partner: the shared exercises are set aside for this person."""
         return self.afraid or self.pressured or self.harmed
 
 

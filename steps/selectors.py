@@ -4,25 +4,28 @@ revealed, reflections only for their author."""
 
 from collections import defaultdict
 from collections.abc import Callable, Container
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.core.cache import caches
 from django.db.models import Count, Max, Model, Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 
 from couples.models import Couple, Partnership
-from couples.selectors import get_partnership_or_404
+from couples.selectors import CouplePanel, get_partnership_or_404
 from steps.content import STEP_COUNT, Step, get_steps
 from steps.models import (
     Apology,
     CheckIn,
     CheckInRound,
     Commitment,
+    Feeling,
     FocusArea,
     ForgivenessDecision,
     Journey,
+    Pause,
     Question,
     QuestionEntry,
     QuestionStatus,
@@ -163,6 +166,15 @@ class RevealedRound:
     def answers(self) -> list[CheckIn]:
         return [answer for answer in (self.mine, self.partners) if answer is not None]
 
+    @property
+    def calls_for_care(self) -> bool:
+        """Answers far apart, or someone in a hard place: the page offers a few words on how to
+        talk about it (never a score or a verdict)."""
+        answers = self.answers
+        if any(a.trust <= 2 or a.feeling == Feeling.STRUGGLING for a in answers):
+            return True
+        return len(answers) == 2 and abs(answers[0].trust - answers[1].trust) >= 3
+
 
 @dataclass(frozen=True)
 class CheckInState:
@@ -201,6 +213,15 @@ class CheckInState:
     @property
     def partner_waiting_for_me(self) -> bool:
         return self.my_answer is None and self.partner_has_answered
+
+    @property
+    def partner_is_quiet(self) -> bool:
+        """Waiting long enough that the page offers to carry on alone (and stops polling)."""
+        return (
+            self.waiting_for_partner
+            and self.my_answer is not None
+            and timezone.now() - self.my_answer.created_at >= PARTNER_QUIET_AFTER
+        )
 
 
 # The step page shows the latest revealed round and the ten before it; the rest are in the
@@ -301,17 +322,44 @@ def get_answers(check_in_round: CheckInRound) -> list[CheckIn]:
     return _answers_in_round(check_in_round=check_in_round.pk)
 
 
-def get_steps_waiting_for(partnership: Partnership) -> list[int]:
-    """Steps with an open round the partner has answered and this partner has not."""
+# How long a partner's answer waits before the page stops saying "waiting for them" and offers
+# to carry on alone. The same for every reason a partner may not answer, so it says none.
+PARTNER_QUIET_AFTER = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """The open check-ins between the partners, as one of them sees them."""
+
+    for_me: list[int]  # steps the partner has answered and this partner has not
+    for_partner: list[int]  # steps this partner has answered and the partner has not
+    since: datetime | None  # this partner's oldest answer still waiting for the partner
+
+    @property
+    def partner_is_quiet(self) -> bool:
+        return self.since is not None and timezone.now() - self.since >= PARTNER_QUIET_AFTER
+
+
+def get_waiting(partnership: Partnership) -> Waiting:
     # A step has at most one open round (a database constraint), so a step names its round.
     answers = CheckIn.objects.filter(
         round__couple_id=partnership.couple_id, round__revealed_at__isnull=True
-    ).values_list("round__step", "author_id")
+    ).values_list("round__step", "author_id", "created_at")
     authors_by_step: dict[int, set[int | None]] = {}
-    for step, author_id in answers:
+    mine_at: dict[int, datetime] = {}
+    for step, author_id, created_at in answers:
         authors_by_step.setdefault(step, set()).add(author_id)
-    return sorted(
-        step for step, authors in authors_by_step.items() if partnership.user_id not in authors
+        if author_id == partnership.user_id:
+            mine_at[step] = created_at
+    for_partner = sorted(
+        step for step, authors in authors_by_step.items() if authors == {partnership.user_id}
+    )
+    return Waiting(
+        for_me=sorted(
+            step for step, authors in authors_by_step.items() if partnership.user_id not in authors
+        ),
+        for_partner=for_partner,
+        since=min((mine_at[step] for step in for_partner), default=None),
     )
 
 
@@ -359,14 +407,44 @@ def get_shared_for(user: User, model: type[Model], pk: int, *, couple_field: str
         raise Http404("Not found.") from None
 
 
+@dataclass(frozen=True)
+class JourneyState:
+    """The couple's journey as one partner sees it: complete or not, and who paused it."""
+
+    completed_at: datetime | None
+    pauses: list[Pause]  # the open ones, oldest first: one per partner at most
+    viewer_id: int | None = None
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.pauses)
+
+    @property
+    def my_pause(self) -> Pause | None:
+        return next((p for p in self.pauses if p.partner_id == self.viewer_id), None)
+
+    @property
+    def partners_pause(self) -> Pause | None:
+        return next((p for p in self.pauses if p.partner_id != self.viewer_id), None)
+
+    def seen_by(self, user_id: int) -> "JourneyState":
+        return replace(self, viewer_id=user_id)
+
+
 _journey = PreparedQuery(Journey, lambda couple: Journey.objects.filter(couple_id=couple), "couple")
+_open_pauses = PreparedQuery(
+    Pause, lambda couple: Pause.objects.filter(couple_id=couple, ended_at__isnull=True), "couple"
+)
 
 
-def get_journey_state(couple: Couple) -> Journey:
-    """The journey without creating it on a read: an unsaved one means never paused. Who paused
-    is not joined in: CoupleReads sets them from the partners it already has."""
+def get_journey_state(couple: Couple) -> JourneyState:
+    """The journey without creating it on a read. Who paused is not joined in: CoupleReads sets
+    them from the partners it already has."""
     found = _journey(couple=couple.pk)
-    return found[0] if found else Journey(couple=couple)
+    return JourneyState(
+        completed_at=found[0].completed_at if found else None,
+        pauses=list(_open_pauses(couple=couple.pk)),
+    )
 
 
 _latest_safety_check = PreparedQuery(
@@ -382,6 +460,13 @@ _latest_safety_check = PreparedQuery(
 def get_latest_safety_check(partnership: Partnership) -> SafetyCheck | None:
     found = _latest_safety_check(user=partnership.user_id, couple=partnership.couple_id)
     return found[0] if found else None
+
+
+def is_set_aside(partnership: Partnership) -> bool:
+    """Whether this partner's private safety check raised a concern: they are never prompted to
+    take part in anything shared, by email or on a page."""
+    latest = get_latest_safety_check(partnership)
+    return latest is not None and latest.has_concern
 
 
 def count_unanswered_questions(couple: Couple) -> int:
@@ -567,6 +652,48 @@ def get_couples_at_a_glance(couple_ids: list[int]) -> dict[int, CoupleAtAGlance]
     }
 
 
+@dataclass(frozen=True)
+class NextAction:
+    """The one thing the couple home leads with, for the person looking."""
+
+    kind: str
+    step: int | None = None
+
+
+def get_next_action(
+    *,
+    panel: CouplePanel,
+    journey: "JourneyState",
+    safety: "SafetyAnswer | None",
+    waiting: Waiting,
+    progress: Progress,
+) -> NextAction:
+    if panel.has_ended:
+        return NextAction("ended")
+    if safety is not None and safety.has_concern:
+        # Never a prompt to take part in anything shared: their safety is the one thing shown.
+        return NextAction("safety_first")
+    if safety is None:
+        # Before inviting anyone: whether it is safe to do this together comes first.
+        return NextAction("safety_check")
+    if panel.partner is None:
+        return NextAction("waiting_to_join" if panel.is_waiting_for_partner else "invite")
+    if journey.completed_at is not None:
+        return NextAction("complete")
+    if journey.my_pause is not None:
+        return NextAction("my_pause")
+    if journey.is_paused:
+        return NextAction("partners_pause")
+    if waiting.for_me:
+        return NextAction("your_turn", waiting.for_me[0])
+    if waiting.for_partner:
+        kind = "partner_quiet" if waiting.partner_is_quiet else "waiting"
+        return NextAction(kind, waiting.for_partner[0])
+    if progress.current_step is None:
+        return NextAction("all_steps_done", STEP_COUNT)
+    return NextAction("continue", progress.current_step)
+
+
 T = TypeVar("T")
 
 
@@ -617,15 +744,15 @@ class CoupleReads:
         completions = self._read("completions", lambda: get_progress(couple).completions)
         return Progress(couple=couple, completions=completions)
 
-    def journey(self) -> Journey:
+    def journey(self) -> JourneyState:
         couple = self.partnership.couple
         journey = self._read("journey", lambda: get_journey_state(couple))
-        journey.couple = couple
-        # The partner who paused is one of the two already loaded, with their current name.
-        for seat in (self.partnership, getattr(self.partnership, "_active_partner", None)):
-            if seat is not None and journey.paused_by_id == seat.user_id:
-                journey.paused_by = seat.user
-        return journey
+        # The partners who paused are the two already loaded, with their current names.
+        for pause in journey.pauses:
+            for seat in (self.partnership, getattr(self.partnership, "_active_partner", None)):
+                if seat is not None and pause.partner_id == seat.user_id:
+                    pause.partner = seat.user
+        return journey.seen_by(self.partnership.user_id)
 
     def safety(self) -> SafetyAnswer | None:
         """The asking partner's latest safety check, or None if they have not answered one."""
@@ -644,9 +771,9 @@ class CoupleReads:
     def unanswered_questions(self) -> int:
         return self._read("unanswered", lambda: count_unanswered_questions(self.partnership.couple))
 
-    def steps_waiting_for_me(self) -> list[int]:
+    def waiting(self) -> Waiting:
         me = self.partnership.user_id
-        return self._read("waiting", lambda: get_steps_waiting_for(self.partnership), me)
+        return self._read("waiting", lambda: get_waiting(self.partnership), me)
 
     # The step tools' shared lists. An apology draft and a forgiveness decision not yet made
     # by both are one partner's own, so those two tools read afresh.

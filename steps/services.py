@@ -23,6 +23,7 @@ from steps.models import (
     FocusAreaUpdate,
     ForgivenessDecision,
     Journey,
+    Pause,
     Question,
     QuestionEntry,
     QuestionStatus,
@@ -73,7 +74,7 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
     with transaction.atomic():
         couple = _lock_open_couple(partnership)
         if get_journey_state(couple).is_paused:
-            raise StepError("The process is paused, so check-ins wait until one of you resumes it.")
+            raise StepError("The process is paused, so check-ins wait until it is resumed.")
         partner_ids = {seat.user_id for seat in get_active_seats(couple)}
         # Solo: with nobody else in the space, nothing waits on anyone, so every step is open.
         if len(partner_ids) == 2 and not get_progress(couple).is_reachable(step):
@@ -108,7 +109,7 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
             answers.append(check_in)
         answered = {a.author_id for a in answers}
         if len(partner_ids) == 2 and partner_ids <= answered:
-            _reveal(check_in_round, answers)
+            _reveal(check_in_round, answers, revealed_by=partnership)
         elif created:
             transaction.on_commit(
                 partial(
@@ -128,7 +129,9 @@ def _new_round(couple: Couple, step: int) -> CheckInRound:
     return CheckInRound.objects.create(couple=couple, step=step, number=last + 1)
 
 
-def _reveal(check_in_round: CheckInRound, answers: list[CheckIn]) -> None:
+def _reveal(
+    check_in_round: CheckInRound, answers: list[CheckIn], *, revealed_by: Partnership
+) -> None:
     revealed = CheckInRound.objects.filter(pk=check_in_round.pk, revealed_at__isnull=True).update(
         revealed_at=timezone.now()
     )
@@ -141,7 +144,9 @@ def _reveal(check_in_round: CheckInRound, answers: list[CheckIn]) -> None:
             step=check_in_round.step,
             defaults={"round": check_in_round},
         )
-    transaction.on_commit(partial(tasks.send_check_in_revealed.enqueue, check_in_round.pk))
+    transaction.on_commit(
+        partial(tasks.send_check_in_revealed.enqueue, check_in_round.pk, revealed_by.user_id)
+    )
 
 
 def delete_reflection(*, reflection: Reflection) -> None:
@@ -177,26 +182,52 @@ def get_journey(couple: Couple) -> Journey:
     return journey
 
 
-def pause_journey(*, partnership: Partnership, note: str = "") -> Journey:
-    with transaction.atomic():
-        couple = _lock_open_couple(partnership, exercise=False)
-        journey = get_journey(couple)
-        if not journey.is_paused:
-            journey.pause(by=partnership.user, note=note)
-    return journey
+def _open_pauses(couple: Couple) -> list[Pause]:
+    return list(Pause.objects.select_for_update().filter(couple=couple, ended_at__isnull=True))
 
 
-def resume_journey(*, partnership: Partnership) -> Journey:
+def pause_journey(*, partnership: Partnership, note: str = "") -> Pause:
+    """Pause the shared process for both partners, until this partner ends their pause."""
     with transaction.atomic():
         couple = _lock_open_couple(partnership, exercise=False)
-        journey = get_journey(couple)
-        if journey.is_paused:
-            journey.resume()
-    return journey
+        mine = next((p for p in _open_pauses(couple) if p.partner_id == partnership.user_id), None)
+        if mine is not None:
+            return mine
+        return Pause.objects.create(couple=couple, partner=partnership.user, note=note)
+
+
+def resume_journey(*, partnership: Partnership) -> Pause | None:
+    """End this partner's own pause. A pause the other partner asked for is theirs to end."""
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership, exercise=False)
+        pauses = _open_pauses(couple)
+        if not pauses:
+            return None
+        mine = next((p for p in pauses if p.partner_id == partnership.user_id), None)
+        if mine is None:
+            raise StepError(
+                "This pause is your partner's, so it lasts until they end it. "
+                "You can let them know, gently, that you are ready when they are."
+            )
+        mine.end()
+    return mine
+
+
+def ask_to_resume(*, partnership: Partnership, note: str) -> Pause:
+    """Leave a note on the other partner's pause: a request, never a resume."""
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership, exercise=False)
+        theirs = next(
+            (p for p in _open_pauses(couple) if p.partner_id != partnership.user_id), None
+        )
+        if theirs is None:
+            raise StepError("Your partner has not paused the process, so there is nothing to ask.")
+        theirs.ask_to_resume(note)
+    return theirs
 
 
 def record_safety_check(
-    *, partnership: Partnership, afraid: bool, pressured: bool, harmed: bool
+    *, partnership: Partnership, afraid: bool, pressured: bool, harmed: bool, self_harm: bool
 ) -> SafetyCheck:
     # Atomic, with the couple locked as every shared write is: the check and the couple's new
     # revision (steps.signals) land together, so a concern sets the shared parts aside at once.
@@ -208,6 +239,7 @@ def record_safety_check(
             afraid=afraid,
             pressured=pressured,
             harmed=harmed,
+            self_harm=self_harm,
         )
 
 

@@ -1,16 +1,22 @@
+from couples.models import Partnership
 from steps import emails
-from steps.models import CheckInRound, Journey
+from steps.models import CheckInRound, Pause
+from steps.selectors import is_set_aside
 from trustapp.accounts.models import User
 from trustapp.tasks import email_task
 
 
 def _quiet(check_in_round: CheckInRound) -> bool:
-    """No emails while the couple has paused the process, or after the space ended."""
+    """No emails while either partner has paused the process, or after the space ended."""
     couple = check_in_round.couple
     return (
         couple.ended_at is not None
-        or Journey.objects.filter(couple=couple, paused_at__isnull=False).exists()
+        or Pause.objects.filter(couple=couple, ended_at__isnull=True).exists()
     )
+
+
+def _may_prompt(partnership: Partnership) -> bool:
+    return partnership.user.email_partner_updates and not is_set_aside(partnership)
 
 
 @email_task
@@ -20,17 +26,18 @@ def send_partner_checked_in(round_id: int, author_id: int) -> None:
         return  # the partner answered meanwhile (the reveal email says it all), or all is paused
     author = User.objects.get(pk=author_id)
     for partnership in check_in_round.couple.partnerships.active().select_related("user"):
-        if partnership.user_id != author_id and partnership.user.email_partner_updates:
+        if partnership.user_id != author_id and _may_prompt(partnership):
             emails.partner_checked_in(to=partnership.user, partner=author, step=check_in_round.step)
 
 
 @email_task
-def send_check_in_revealed(round_id: int) -> None:
+def send_check_in_revealed(round_id: int, revealed_by_id: int | None = None) -> None:
+    """To the partner who did not just see the answers open on their own screen."""
     check_in_round = CheckInRound.objects.select_related("couple").get(pk=round_id)
     if _quiet(check_in_round):
         return
     for partnership in check_in_round.couple.partnerships.active().select_related("user"):
-        if partnership.user.email_partner_updates:
+        if partnership.user_id != revealed_by_id and _may_prompt(partnership):
             emails.check_in_revealed(to=partnership.user, step=check_in_round.step)
 
 

@@ -45,6 +45,7 @@ from steps.forms import (
     QuestionEntryForm,
     QuestionForm,
     ReflectionForm,
+    ResumeRequestForm,
     SafetyCheckForm,
     UnderstandingForm,
     UnderstandingResponseForm,
@@ -67,6 +68,8 @@ from steps.selectors import (
     get_couples_at_a_glance,
     get_forgiveness_state,
     get_journey_state,
+    get_latest_safety_check,
+    get_next_action,
     get_progress,
     get_reflection_for,
     get_reflections,
@@ -125,15 +128,21 @@ def _home_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
     progress = reads.progress()
     partners = [partnership] + ([panel.partner] if panel.partner else [])
     journey = reads.journey()
+    safety = reads.safety()
+    waiting = reads.waiting()
+    set_aside = safety is not None and safety.has_concern
+    next_action = get_next_action(
+        panel=panel, journey=journey, safety=safety, waiting=waiting, progress=progress
+    )
     return {
         "panel": panel,
         "progress": progress,
         "journey": journey,
-        "safety": reads.safety(),
-        "unanswered": reads.unanswered_questions(),
-        "pause_form": PauseForm(),
-        # While paused, nobody is prompted to check in.
-        "waiting_for_me": [] if journey.is_paused else reads.steps_waiting_for_me(),
+        "safety": safety,
+        "next_action": next_action,
+        "next_action_step": get_step_or_404(next_action.step) if next_action.step else None,
+        # A partner whose safety comes first is never prompted to take part in anything shared.
+        "unanswered": 0 if set_aside else reads.unanswered_questions(),
         "chart_html": trust_chart_html(partnership.couple, partners, reads.trust_history_stamp()),
         "time_together": _time_together(partnership),
         "role_form": RoleForm(initial={"role": partnership.role}),
@@ -485,24 +494,45 @@ def check_in_state(request: HttpRequest, number: int) -> HttpResponse:
 # The hard roads: pause, and the private safety check.
 
 
+@require_GET
+@verified_email_required
+def pause_page(request: HttpRequest) -> HttpResponse:
+    """Taking a break: who paused, their notes, and what this partner can do about it."""
+    partnership = get_partnership_or_404(request.user)
+    return render(request, "steps/pause.html", _pause_context(_reads(request, partnership)))
+
+
+def _pause_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
+    panel = get_couple_panel(reads.partnership)
+    return {
+        "panel": panel,
+        "journey": reads.journey(),
+        "pause_form": PauseForm(),
+        "resume_request_form": ResumeRequestForm(),
+        **overrides,
+    }
+
+
 @require_POST
 @verified_email_required
 def journey_pause(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
     form = PauseForm(request.POST)
-    if form.is_valid():
-        try:
-            services.pause_journey(partnership=partnership, note=form.cleaned_data["note"])
-        except services.StepError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request, "The process is paused for both of you. Resume whenever you are ready."
-            )
-    else:
+    if not form.is_valid():
         # Keep what they typed: the page comes back with the note and its error.
         return render(
-            request, "steps/home.html", _home_context(_reads(request, partnership), pause_form=form)
+            request,
+            "steps/pause.html",
+            _pause_context(_reads(request, partnership), pause_form=form),
+        )
+    try:
+        services.pause_journey(partnership=partnership, note=form.cleaned_data["note"])
+    except services.StepError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            "The process is paused for both of you, until you resume it. Take the time you need.",
         )
     return _redirect(request, "home")
 
@@ -512,12 +542,39 @@ def journey_pause(request: HttpRequest) -> HttpResponse:
 def journey_resume(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
     try:
-        services.resume_journey(partnership=partnership)
+        pause = services.resume_journey(partnership=partnership)
+    except services.StepError as error:
+        messages.error(request, str(error))
+        return _redirect(request, "pause_page")
+    if pause is not None:
+        still_paused = get_journey_state(partnership.couple).is_paused
+        messages.success(
+            request,
+            "Your pause has ended. Your partner's pause is still theirs to end."
+            if still_paused
+            else "Welcome back. The process is running again.",
+        )
+    return _redirect(request, "home")
+
+
+@require_POST
+@verified_email_required
+def journey_ask_to_resume(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = ResumeRequestForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "steps/pause.html",
+            _pause_context(_reads(request, partnership), resume_request_form=form),
+        )
+    try:
+        services.ask_to_resume(partnership=partnership, note=form.cleaned_data["note"])
     except services.StepError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Welcome back. The process is running again.")
-    return _redirect(request, "home")
+        messages.success(request, "Your note is on their page. The pause stays theirs to end.")
+    return _redirect(request, "pause_page")
 
 
 @require_http_methods(["GET", "POST"])
@@ -527,7 +584,7 @@ def safety_check(request: HttpRequest) -> HttpResponse:
     form = SafetyCheckForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         check = services.record_safety_check(partnership=partnership, **form.cleaned_data)
-        if check.has_concern:
+        if check.has_concern or check.self_harm:
             return redirect("safety_support")
         messages.success(request, "Thank you. You can change these answers at any time.")
         return redirect("home")
@@ -537,8 +594,12 @@ def safety_check(request: HttpRequest) -> HttpResponse:
 @require_GET
 @verified_email_required
 def safety_support(request: HttpRequest) -> HttpResponse:
-    get_partnership_or_404(request.user)
-    return render(request, "steps/safety_support.html")
+    partnership = get_partnership_or_404(request.user)
+    return render(
+        request,
+        "steps/safety_support.html",
+        {"check": get_latest_safety_check(partnership)},
+    )
 
 
 # Step tools. Each answers an HTMX request with its own section, and a plain form post with a

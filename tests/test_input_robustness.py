@@ -49,7 +49,7 @@ from steps.models import (
     FocusArea,
     FocusAreaUpdate,
     ForgivenessDecision,
-    Journey,
+    Pause,
     Question,
     QuestionEntry,
     Reflection,
@@ -552,20 +552,18 @@ def test_pause_note(partner_a, partner_b, value):
     problems = PAUSE.problems(value)
     with rolled_back(partner_a.client, partner_b.client):
         response = send(partner_a.client, reverse("journey_pause"), {"note": value})
-        journey = Journey.objects.filter(couple=partnership_of(partner_a).couple).first()
+        pause = Pause.objects.filter(couple=partnership_of(partner_a).couple).first()
         if problems:
-            # What was typed is lost: see the bug test below.
-            assert_refused(content_of(response), PAUSE, value, problems, kept=False)
-            assert journey is None or not journey.is_paused
+            assert_refused(content_of(response), PAUSE, value, problems)
+            assert pause is None
             return
-        assert journey.is_paused
-        assert journey.pause_note == PAUSE.cleaned(value)
-        if journey.pause_note:
-            assert_shown(content_of(response), journey.pause_note)
-            assert_shown(view(partner_b.client, reverse("home")), journey.pause_note)
-            assert_shown(
-                view(partner_b.client, reverse("step_detail", args=[3])), journey.pause_note
-            )
+        assert pause.partner == partner_a.user and pause.is_open
+        assert pause.note == PAUSE.cleaned(value)
+        if pause.note:
+            assert_shown(content_of(response), pause.note)
+            assert_shown(view(partner_b.client, reverse("home")), pause.note)
+            assert_shown(view(partner_b.client, reverse("pause_page")), pause.note)
+            assert_shown(view(partner_b.client, reverse("step_detail", args=[3])), pause.note)
 
 
 @FIRST_FAILURE
@@ -577,9 +575,14 @@ def test_pause_note_over_the_limit_keeps_what_was_typed(partner_a, value):
 
 
 @FUZZ
-@given(afraid=choice(["yes", "no"]), pressured=choice(["yes", "no"]), harmed=choice(["yes", "no"]))
-def test_safety_check_answers(partner_a, afraid, pressured, harmed):
-    answers = {"afraid": afraid, "pressured": pressured, "harmed": harmed}
+@given(
+    afraid=choice(["yes", "no"]),
+    pressured=choice(["yes", "no"]),
+    harmed=choice(["yes", "no"]),
+    self_harm=choice(["yes", "no"]),
+)
+def test_safety_check_answers(partner_a, afraid, pressured, harmed, self_harm):
+    answers = {"afraid": afraid, "pressured": pressured, "harmed": harmed, "self_harm": self_harm}
     with rolled_back(partner_a.client):
         before = SafetyCheck.objects.count()
         response = send(partner_a.client, reverse("safety_check"), answers)

@@ -25,3 +25,31 @@
     lastEscape = now;
   });
 })();
+
+// The site menu on a phone is a <details>: it opens and closes without this script. This only
+// closes it with Escape (focus back on "Menu") or a click elsewhere, and on a wide screen, where
+// the links sit in the header's row, keeps it open for browsers that cannot style it so.
+(function () {
+  "use strict";
+
+  var menu = document.querySelector("[data-site-menu]");
+  if (!menu) return;
+  var wide = window.matchMedia("(min-width: 48rem)");
+
+  function fit() {
+    menu.open = wide.matches;
+  }
+  fit();
+  if (wide.addEventListener) wide.addEventListener("change", fit);
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || wide.matches || !menu.open) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (wide.matches || !menu.open || menu.contains(event.target)) return;
+    menu.open = false;
+  });
+})();

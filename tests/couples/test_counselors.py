@@ -42,14 +42,26 @@ def impostor(make_user):
 
 def invite(partner, django_capture_on_commit_callbacks, *, scope=ALL_SCOPE, ends_on=None):
     with django_capture_on_commit_callbacks(execute=True):
-        access = invite_counselor(
+        return invite_counselor(
             partnership=partner.user.partnerships.get(),
             email="sam@clinic.example",
             scope=scope,
             ends_on=ends_on,
         )
-    token = LINK.search(next(m for m in mail.outbox if "sam@clinic.example" in m.to).body).group(1)
-    return access, token
+
+
+def counselor_link(access) -> str:
+    """The token from the counselor's invitation email (sent once both partners consented)."""
+    (sent,) = [m for m in mail.outbox if "sam@clinic.example" in m.to]
+    return LINK.search(sent.body).group(1)
+
+
+def invite_with_both_consents(
+    partner_a, partner_b, django_capture_on_commit_callbacks, *, scope=ALL_SCOPE
+):
+    access = invite(partner_a, django_capture_on_commit_callbacks)
+    consent(partner_b, access, django_capture_on_commit_callbacks, scope=scope)
+    return access, counselor_link(access)
 
 
 def consent(
@@ -70,14 +82,12 @@ def consent(
         )
 
 
-def test_inviting_emails_the_counselor_and_asks_the_other_partner(
+def test_inviting_asks_the_other_partner_and_tells_the_counselor_nothing(
     partner_a, partner_b, django_capture_on_commit_callbacks
 ):
-    access, token = invite(partner_a, django_capture_on_commit_callbacks)
-    access.refresh_from_db()
-    assert access.token_hash and token not in str(
-        CounselorAccess.objects.filter(pk=access.pk).values().get()
-    )
+    access = invite(partner_a, django_capture_on_commit_callbacks)
+    # Until Blake consents, nothing about the couple (not even who asked) reaches the counselor.
+    assert [m for m in mail.outbox if "sam@clinic.example" in m.to] == []
     request = next(m for m in mail.outbox if "blake@example.com" in m.to)
     assert "asks whether a counselor may see your space" in request.subject
     assert "https://trustapp.test/space/sharing/" in request.body
@@ -86,23 +96,53 @@ def test_inviting_emails_the_counselor_and_asks_the_other_partner(
     assert state.consent_of(partner_a.user.pk).allows
     assert state.consent_of(partner_b.user.pk) is None
     assert state.effective_scope is None
+    for partner in (partner_a, partner_b):
+        sharing = " ".join(partner.client.get(reverse("sharing")).content.decode().split())
+        assert "sam@clinic.example" in sharing
+
+
+def test_the_counselor_is_emailed_once_the_second_partner_consents(
+    partner_a, partner_b, django_capture_on_commit_callbacks
+):
+    access = invite(partner_a, django_capture_on_commit_callbacks)
+    consent(partner_b, access, django_capture_on_commit_callbacks)
+    token = counselor_link(access)
+    access.refresh_from_db()
+    assert access.sent_at is not None
+    assert access.token_hash and token not in str(
+        CounselorAccess.objects.filter(pk=access.pk).values().get()
+    )
+    # A later change of consent never sends a second invitation.
+    consent(partner_b, access, django_capture_on_commit_callbacks, action="change", scope=[])
+    consent(partner_b, access, django_capture_on_commit_callbacks, action="change")
+    assert len([m for m in mail.outbox if "sam@clinic.example" in m.to]) == 1
+
+
+def test_a_request_declined_by_the_second_partner_never_reaches_the_counselor(
+    partner_a, partner_b, django_capture_on_commit_callbacks
+):
+    access = invite(partner_a, django_capture_on_commit_callbacks)
+    consent(partner_b, access, django_capture_on_commit_callbacks, action="revoke")
+    assert [m for m in mail.outbox if "sam@clinic.example" in m.to] == []
+    access.refresh_from_db()
+    assert access.sent_at is None
 
 
 def test_access_is_live_only_once_the_counselor_accepted_and_both_consented(
     partner_a, partner_b, counselor_user, django_capture_on_commit_callbacks
 ):
-    access, token = invite(partner_a, django_capture_on_commit_callbacks)
-    accept_counselor_invitation(token=token, user=counselor_user)
+    access, token = invite_with_both_consents(
+        partner_a, partner_b, django_capture_on_commit_callbacks, scope=["questions"]
+    )
     access.refresh_from_db()
     assert get_consent_state(access).live_scope is None
     mail.outbox.clear()
-    consent(partner_b, access, django_capture_on_commit_callbacks, scope=["questions"])
+    with django_capture_on_commit_callbacks(execute=True):
+        accept_counselor_invitation(token=token, user=counselor_user)
+    access.refresh_from_db()
     state = get_consent_state(access)
     # The effective scope is what both agreed to: the minimum plus the overlap.
     assert state.live_scope == ["progress", "questions"]
-    (opened,) = mail.outbox
-    assert opened.to == ["sam@clinic.example"]
-    assert "is open to you" in opened.subject
 
 
 def test_the_sharing_page_never_says_both_consented_before_both_did(
@@ -220,7 +260,7 @@ def test_a_partner_account_cannot_become_a_counselor(partner_a):
 def test_counselor_invitation_link_works_only_for_the_invited_address(
     partner_a, partner_b, impostor, django_capture_on_commit_callbacks
 ):
-    _, token = invite(partner_a, django_capture_on_commit_callbacks)
+    _, token = invite_with_both_consents(partner_a, partner_b, django_capture_on_commit_callbacks)
     with pytest.raises(CounselorInvitationRefused) as refused:
         accept_counselor_invitation(token=token, user=impostor)
     assert refused.value.problem == CounselorInvitationProblem.WRONG_ACCOUNT
@@ -237,7 +277,9 @@ def assert_accept_refused(client, access: CounselorAccess, token: str, why: str)
 def test_an_expired_counselor_link_is_gone_and_says_so(
     partner_a, partner_b, counselor_user, django_capture_on_commit_callbacks, client
 ):
-    access, token = invite(partner_a, django_capture_on_commit_callbacks)
+    access, token = invite_with_both_consents(
+        partner_a, partner_b, django_capture_on_commit_callbacks
+    )
     CounselorAccess.objects.filter(pk=access.pk).update(expires_at=timezone.now())
     path = reverse("counselor_invitation", args=[token])
 
@@ -251,7 +293,9 @@ def test_an_expired_counselor_link_is_gone_and_says_so(
 def test_a_withdrawn_counselor_link_is_gone_and_says_so(
     partner_a, partner_b, django_capture_on_commit_callbacks, client
 ):
-    access, token = invite(partner_a, django_capture_on_commit_callbacks)
+    access, token = invite_with_both_consents(
+        partner_a, partner_b, django_capture_on_commit_callbacks
+    )
     CounselorAccess.objects.filter(pk=access.pk).update(cancelled_at=timezone.now())
 
     page = client.get(reverse("counselor_invitation", args=[token]))
@@ -262,7 +306,9 @@ def test_a_withdrawn_counselor_link_is_gone_and_says_so(
 def test_accepting_from_the_wrong_account_shows_why_and_joins_nothing(
     partner_a, partner_b, impostor, django_capture_on_commit_callbacks, client
 ):
-    access, token = invite(partner_a, django_capture_on_commit_callbacks)
+    access, token = invite_with_both_consents(
+        partner_a, partner_b, django_capture_on_commit_callbacks
+    )
     client.force_login(impostor)
 
     assert_accept_refused(client, access, token, "This invitation was sent to a different address")
@@ -271,7 +317,7 @@ def test_accepting_from_the_wrong_account_shows_why_and_joins_nothing(
 def test_a_new_counselor_signs_up_completes_a_profile_and_accepts(
     partner_a, partner_b, make_user, django_capture_on_commit_callbacks, client
 ):
-    _, token = invite(partner_a, django_capture_on_commit_callbacks)
+    _, token = invite_with_both_consents(partner_a, partner_b, django_capture_on_commit_callbacks)
     path = f"/counselor-invitation/{token}/"
     page = client.get(path)
     assert b"Alex invited you as their counselor" in page.content
@@ -290,8 +336,8 @@ def test_a_new_counselor_signs_up_completes_a_profile_and_accepts(
     response = client.post(path + "accept/")
     assert response["Location"] == reverse("counselor_dashboard")
     dashboard = client.get(reverse("counselor_dashboard")).content.decode()
-    assert "Waiting for both partners" in dashboard
-    assert "Alex and Blake" not in dashboard
+    # Both partners consented before the link was sent, so the couple is open at once.
+    assert "Alex and Blake" in dashboard
     # The link is single use.
     assert client.get(path).status_code == 200
     assert b"already been accepted" in client.get(path).content

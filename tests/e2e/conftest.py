@@ -123,7 +123,7 @@ def log_in(person: Person, site: str, *, email: str, password: str) -> None:
     page.goto(f"{site}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password:", exact=True).fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{site}/space/**")
 
 

@@ -26,6 +26,7 @@ from steps.models import (
     FocusArea,
     ForgivenessDecision,
     Journey,
+    Pause,
     Question,
     QuestionEntry,
     Reflection,
@@ -35,7 +36,7 @@ from steps.models import (
 from tests.conftest import Persona
 from tests.steps.helpers import HTMX, partnership_of, text_of
 
-NO_CONCERN = {"afraid": "no", "pressured": "no", "harmed": "no"}
+NO_CONCERN = {"afraid": "no", "pressured": "no", "harmed": "no", "self_harm": "no"}
 CHECK_IN_POST = {"feeling": "3", "trust": "5", "ready": "no", "note": "A POSTED NOTE"}
 CHECK_IN_FORM = 'class="check-in-form"'
 PAUSE_NOTE = "We need a quiet week with the kids."
@@ -85,26 +86,31 @@ def test_either_partner_pauses_and_both_see_it_with_the_note(request, couple_ab,
 
     response = by.client.post(reverse("journey_pause"), {"note": PAUSE_NOTE})
     assert response.status_code == 302
-    assert "The process is paused for both of you." in messages_on(
+    assert "paused for both of you, until you resume it" in messages_on(
         get_page(by.client, reverse("home"))
     )
 
     for who in (by, other):
-        for url in (reverse("home"), step_url(1), step_url(6)):
+        home = get_page(who.client, reverse("home"))
+        assert PAUSE_NOTE in home
+        for url in (step_url(1), step_url(6)):
             page = get_page(who.client, url)
             assert 'data-testid="paused"' in page, (who.user, url)
-            assert "<strong>Paused</strong>" in page
             assert PAUSE_NOTE in page
-    assert "Paused</strong> by you" in get_page(by.client, reverse("home"))
-    assert f"Paused</strong> by {by.user.display_name}" in get_page(other.client, reverse("home"))
+    assert 'data-state="my_pause"' in get_page(by.client, reverse("home"))
+    assert "Paused</strong> by you" in get_page(by.client, step_url(1))
+    other_home = get_page(other.client, reverse("home"))
+    assert 'data-state="partners_pause"' in other_home
+    assert f"{by.user.display_name} paused the process" in other_home
+    assert f"Paused</strong> by {by.user.display_name}" in get_page(other.client, step_url(1))
 
 
 def test_pause_without_a_note_is_fine(partner_a, couple_ab):
     response = partner_a.client.post(reverse("journey_pause"), {"note": ""})
     assert response.status_code == 302
-    journey = Journey.objects.get(couple=couple_ab)
-    assert journey.is_paused
-    assert journey.pause_note == ""
+    pause = Pause.objects.get(couple=couple_ab, ended_at__isnull=True)
+    assert pause.partner == partner_a.user
+    assert pause.note == ""
 
 
 def test_the_check_in_form_is_gone_while_paused(partner_a, partner_b, couple_ab):
@@ -113,7 +119,7 @@ def test_the_check_in_form_is_gone_while_paused(partner_a, partner_b, couple_ab)
     for who in (partner_a, partner_b):
         section = check_in_section(get_page(who.client, step_url(1)))
         assert CHECK_IN_FORM not in section
-        assert "Check-ins are paused for now." in section
+        assert "Check-ins are paused for now" in section
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
@@ -183,39 +189,103 @@ def test_check_in_emails_sent_by_the_workflow_stay_quiet_while_paused(
     assert [message.to for message in mail.outbox] == [[partner_b.user.email]]
 
 
-@pytest.mark.parametrize(
-    ("pauser", "resumer"),
-    [("partner_a", "partner_b"), ("partner_b", "partner_a"), ("partner_a", "partner_a")],
-)
-def test_either_partner_resumes(request, couple_ab, pauser, resumer):
-    by = request.getfixturevalue(pauser)
+@pytest.mark.parametrize("who", ["partner_a", "partner_b"])
+def test_the_partner_who_paused_resumes(request, couple_ab, who):
+    by = request.getfixturevalue(who)
     services.pause_journey(partnership=partnership_of(by), note=PAUSE_NOTE)
-    who = request.getfixturevalue(resumer)
-    response = who.client.post(reverse("journey_resume"))
+    response = by.client.post(reverse("journey_resume"))
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
-    journey = Journey.objects.get(couple=couple_ab)
-    assert not journey.is_paused
-    assert journey.pause_note == ""
-    home = get_page(who.client, reverse("home"))
+    assert not Pause.objects.filter(couple=couple_ab, ended_at__isnull=True).exists()
+    home = get_page(by.client, reverse("home"))
     assert "Welcome back." in messages_on(home)
     assert 'data-testid="paused"' not in home
     assert PAUSE_NOTE not in home
-    assert CHECK_IN_FORM in get_page(who.client, step_url(1))
+    assert CHECK_IN_FORM in get_page(by.client, step_url(1))
+
+
+@pytest.mark.parametrize(
+    ("pauser", "other"), [("partner_a", "partner_b"), ("partner_b", "partner_a")]
+)
+def test_the_other_partner_cannot_end_a_pause_they_did_not_ask_for(
+    request, couple_ab, pauser, other
+):
+    services.pause_journey(
+        partnership=partnership_of(request.getfixturevalue(pauser)), note=PAUSE_NOTE
+    )
+    who = request.getfixturevalue(other)
+    response = who.client.post(reverse("journey_resume"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("pause_page")
+    assert Pause.objects.filter(couple=couple_ab, ended_at__isnull=True).count() == 1
+    page = get_page(who.client, reverse("pause_page"))
+    assert "lasts until they end it" in messages_on(page)
+    assert CHECK_IN_FORM not in get_page(who.client, step_url(1))
+
+
+def test_the_other_partner_can_ask_gently_and_the_pauser_sees_the_note(
+    partner_a, partner_b, couple_ab
+):
+    services.pause_journey(partnership=partnership_of(partner_a), note=PAUSE_NOTE)
+    page = get_page(partner_b.client, reverse("pause_page"))
+    assert 'data-testid="partners-pause"' in page
+    assert "It is theirs to end" in page
+    response = partner_b.client.post(
+        reverse("journey_ask_to_resume"), {"note": "Ready when you are, no rush."}
+    )
+    assert response.status_code == 302
+    pause = Pause.objects.get(couple=couple_ab, ended_at__isnull=True)
+    assert pause.resume_note == "Ready when you are, no rush."
+    assert pause.ended_at is None  # asking never resumes
+    for url in (reverse("home"), reverse("pause_page")):
+        page = get_page(partner_a.client, url)
+        assert 'data-testid="resume-request"' in page
+        assert "Ready when you are, no rush." in page
+
+
+def test_asking_to_resume_when_nobody_else_paused_is_refused_gently(partner_a, couple_ab):
+    services.pause_journey(partnership=partnership_of(partner_a), note="")
+    response = partner_a.client.post(reverse("journey_ask_to_resume"), {"note": "hello"})
+    assert response.status_code == 302
+    page = get_page(partner_a.client, reverse("pause_page"))
+    assert "has not paused the process" in messages_on(page)
+    assert Pause.objects.get(couple=couple_ab).resume_note == ""
+
+
+def test_when_both_paused_both_must_resume(partner_a, partner_b, couple_ab):
+    services.pause_journey(partnership=partnership_of(partner_a), note="mine")
+    services.pause_journey(partnership=partnership_of(partner_b), note="mine too")
+    response = partner_a.client.post(reverse("journey_resume"))
+    assert response.status_code == 302
+    home = get_page(partner_a.client, reverse("home"))
+    assert "still theirs to end" in messages_on(home)
+    for who in (partner_a, partner_b):
+        assert "Check-ins are paused for now" in check_in_section(get_page(who.client, step_url(1)))
+    with pytest.raises(services.StepError):
+        answer(partnership_of(partner_a))
+    partner_b.client.post(reverse("journey_resume"))
+    assert "Welcome back." in messages_on(get_page(partner_b.client, reverse("home")))
+    assert CHECK_IN_FORM in get_page(partner_a.client, step_url(1))
+
+
+def test_the_pause_page_says_who_may_end_a_pause(partner_a, couple_ab):
+    page = get_page(partner_a.client, reverse("pause_page"))
+    assert "A pause lasts until the partner who asked for it ends it." in page
+    assert "If you have both paused, each of you ends your own pause" in page
 
 
 def test_waiting_for_you_notices_are_hidden_while_paused(partner_a, partner_b, couple_ab):
     answer(partnership_of(partner_a))
     home = get_page(partner_b.client, reverse("home"))
     step = get_page(partner_b.client, step_url(1))
-    assert 'data-testid="waiting-for-me"' in home
+    assert 'data-state="your_turn"' in home
     assert "Alex has checked in on" in home
     assert "Alex has checked in." in step
 
     services.pause_journey(partnership=partnership_of(partner_a), note="")
     home = get_page(partner_b.client, reverse("home"))
     step = get_page(partner_b.client, step_url(1))
-    assert 'data-testid="waiting-for-me"' not in home
+    assert 'data-state="partners_pause"' in home
     assert "has checked in" not in home
     assert "has checked in" not in step
 
@@ -227,13 +297,13 @@ def test_a_pause_note_over_500_characters_is_refused(partner_a, couple_ab):
     home = response.content.decode()
     assert "Please keep this to 500 characters (it has 501 now)." in home
     assert "x" * 501 in home
-    assert not Journey.objects.filter(couple=couple_ab, paused_at__isnull=False).exists()
+    assert not Pause.objects.filter(couple=couple_ab).exists()
     assert 'data-testid="paused"' not in home
 
 
 def test_a_pause_note_of_exactly_500_characters_is_kept(partner_a, couple_ab):
     partner_a.client.post(reverse("journey_pause"), {"note": "y" * 500})
-    assert Journey.objects.get(couple=couple_ab).pause_note == "y" * 500
+    assert Pause.objects.get(couple=couple_ab).note == "y" * 500
 
 
 # Walking alone: a partner whose partner has not joined (yet)
@@ -246,11 +316,11 @@ def solo(outsider):
     """Drew starts a space alone and answers the safety check, all through the pages."""
     response = outsider.client.post(reverse("couple_start"), {"role": Role.HURT})
     assert response.status_code == 302
-    assert "Before you begin together" in get_page(outsider.client, reverse("home"))
+    assert "Before the shared parts" in get_page(outsider.client, step_url(1))
     response = outsider.client.post(reverse("safety_check"), NO_CONCERN)
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
-    assert "Before you begin together" not in get_page(outsider.client, reverse("home"))
+    assert "Before the shared parts" not in get_page(outsider.client, step_url(1))
     return outsider
 
 
@@ -334,6 +404,7 @@ def shared_rows():
             FocusArea,
             ForgivenessDecision,
             Journey,
+            Pause,
             Reflection,
         )
     ]
@@ -520,10 +591,10 @@ def alex_view(partner_a) -> dict[str, str]:
 @pytest.mark.parametrize(
     "answers",
     [
-        {"afraid": "yes", "pressured": "no", "harmed": "no"},
-        {"afraid": "no", "pressured": "yes", "harmed": "no"},
-        {"afraid": "no", "pressured": "no", "harmed": "yes"},
-        {"afraid": "yes", "pressured": "yes", "harmed": "yes"},
+        {"afraid": "yes", "pressured": "no", "harmed": "no", "self_harm": "no"},
+        {"afraid": "no", "pressured": "yes", "harmed": "no", "self_harm": "no"},
+        {"afraid": "no", "pressured": "no", "harmed": "yes", "self_harm": "no"},
+        {"afraid": "yes", "pressured": "yes", "harmed": "yes", "self_harm": "yes"},
     ],
     ids=["afraid", "pressured", "harmed", "all"],
 )
@@ -563,13 +634,36 @@ def test_a_concern_sets_the_shared_parts_aside_for_that_person_alone(
     assert check_in_section(alex_after[step_url(1)]) == check_in_section(alex_before[step_url(1)])
 
 
+def test_thoughts_of_self_harm_bring_the_crisis_lines_first(partner_a, jordan_with_alex):
+    jordan = jordan_with_alex
+    alex_before = alex_view(partner_a)
+
+    response = jordan.client.post(reverse("safety_check"), {**NO_CONCERN, "self_harm": "yes"})
+    assert response["Location"] == reverse("safety_support")
+    support = get_page(jordan.client, reverse("safety_support"))
+    crisis = support.index('data-testid="crisis-lines"')
+    # The crisis lines come before anything else on the page's body.
+    assert crisis < support.index('class="lead"')
+    assert 'href="tel:988"' in support
+    assert 'href="tel:116123"' in support
+    assert "findahelpline.com" in support
+    # Not a concern about the partner: the shared parts stay open to Jordan.
+    assert CHECK_IN_FORM in check_in_section(get_page(jordan.client, step_url(1)))
+    # And nothing of it reaches Alex.
+    assert alex_view(partner_a) == alex_before
+
+    jordan.client.post(reverse("safety_check"), NO_CONCERN)
+    assert 'data-testid="crisis-lines"' not in get_page(jordan.client, reverse("safety_support"))
+
+
 def test_alex_sees_the_same_whatever_jordan_answers(partner_a, jordan_with_alex):
     """No concern, or a concern: nothing on Alex's side tells the two apart."""
     jordan = jordan_with_alex
     jordan.client.post(reverse("safety_check"), NO_CONCERN)
     after_no = alex_view(partner_a)
     jordan.client.post(
-        reverse("safety_check"), {"afraid": "yes", "pressured": "no", "harmed": "no"}
+        reverse("safety_check"),
+        {"afraid": "yes", "pressured": "no", "harmed": "no", "self_harm": "no"},
     )
     after_yes = alex_view(partner_a)
     assert after_yes == after_no
@@ -579,7 +673,8 @@ def test_alex_sees_the_same_whatever_jordan_answers(partner_a, jordan_with_alex)
 def test_a_concern_can_be_changed_later(partner_a, jordan_with_alex):
     jordan = jordan_with_alex
     jordan.client.post(
-        reverse("safety_check"), {"afraid": "no", "pressured": "yes", "harmed": "no"}
+        reverse("safety_check"),
+        {"afraid": "no", "pressured": "yes", "harmed": "no", "self_harm": "no"},
     )
     assert CHECK_IN_FORM not in get_page(jordan.client, step_url(1))
 
@@ -706,4 +801,4 @@ def test_a_partner_with_a_safety_concern_is_refused_the_shared_exercises_on_the_
     assert not Question.objects.exists()
     # Pausing is not an exercise: it stays open to them.
     partner_a.client.post(reverse("journey_pause"), {"note": ""})
-    assert partner_b.client.get(reverse("home")).content.decode().count("Paused") >= 1
+    assert 'data-state="partners_pause"' in partner_b.client.get(reverse("home")).content.decode()

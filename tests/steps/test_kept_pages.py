@@ -26,7 +26,7 @@ from steps.services import (
 from tests.conftest import PASSWORD
 from tests.steps.helpers import partnership_of, text_of
 
-SAFE = {"afraid": "no", "pressured": "no", "harmed": "no"}
+SAFE = {"afraid": "no", "pressured": "no", "harmed": "no", "self_harm": "no"}
 
 
 def kept_pages() -> list[bytes]:
@@ -205,7 +205,7 @@ def test_a_message_shows_once_on_the_kept_home(partner_a, partner_b) -> None:
     partner_a.client.post(reverse("journey_pause"), {"note": ""})
     assert "The process is paused for both of you" in home(partner_a)
     assert "The process is paused for both of you" not in home(partner_a)
-    assert "Resume the process" in home(partner_a)
+    assert "End my pause" in home(partner_a)
 
 
 def test_a_partners_new_name_and_role_show_on_the_kept_home(partner_a, partner_b) -> None:

@@ -12,7 +12,12 @@ from django.urls import reverse
 from couples.models import Couple, Partnership, Role
 from steps.management.commands.seed_demo import DEMO_PASSWORD, ROBIN_EMAIL, SAM_EMAIL
 from steps.models import CheckInRound, Reflection, StepCompletion
-from steps.selectors import get_progress, get_steps_waiting_for, get_trust_history
+from steps.selectors import (
+    get_latest_safety_check,
+    get_progress,
+    get_trust_history,
+    get_waiting,
+)
 from trustapp.accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +90,7 @@ def test_couple_is_part_way_through_with_history(seed):  # type: ignore[no-untyp
     assert open_round.step == 5
     assert [answer.author for answer in open_round.check_ins.all()] == [sam]
     robin_seat = robin.partnerships.active().get()
-    assert get_steps_waiting_for(robin_seat) == [5]
+    assert get_waiting(robin_seat).for_me == [5]
 
     # The history spans months, and the dates are in order.
     assert couple.created_at < revealed.order_by("revealed_at").first().revealed_at
@@ -127,3 +132,30 @@ def test_demo_users_can_log_in(seed, client, email):  # type: ignore[no-untyped-
     assert response.status_code == 302
     assert response.url == reverse("home")
     assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk)
+
+
+def test_both_partners_answered_the_safety_check_without_concern(seed):  # type: ignore[no-untyped-def]
+    seed()
+    for email in (SAM_EMAIL, ROBIN_EMAIL):
+        seat = Partnership.objects.active().get(user__email=email)
+        latest = get_latest_safety_check(seat)
+        assert latest is not None
+        assert not latest.has_concern
+        assert not latest.self_harm
+        # Answered at the start, before the first check-in, as a real couple would.
+        assert latest.created_at < CheckInRound.objects.order_by("opened_at").first().opened_at
+
+
+@pytest.mark.parametrize(
+    ("email", "leads_with"),
+    [
+        (ROBIN_EMAIL, "Sam has checked in on step 5"),
+        (SAM_EMAIL, "Waiting for Robin"),
+    ],
+)
+def test_a_newcomer_signing_in_lands_on_the_open_check_in(seed, client, email, leads_with):  # type: ignore[no-untyped-def]
+    seed()
+    client.post(reverse("account_login"), {"login": email, "password": DEMO_PASSWORD})
+    page = client.get(reverse("home")).content.decode()
+    assert leads_with in page
+    assert "Answer the private check" not in page

@@ -22,6 +22,7 @@ from steps.models import (
     FocusAreaUpdate,
     ForgivenessDecision,
     Journey,
+    Pause,
     Question,
     QuestionEntry,
     Reflection,
@@ -35,7 +36,7 @@ LOGIN = "/accounts/login/"
 ROLES = ["anonymous", "outsider", "partner_a", "partner_b", "other_partner"]
 PARTNERS = ["partner_a", "partner_b", "other_partner"]
 
-NO_CONCERN = {"afraid": "no", "pressured": "no", "harmed": "no"}
+NO_CONCERN = {"afraid": "no", "pressured": "no", "harmed": "no", "self_harm": "no"}
 # Strings written into Alex and Blake's couple: nobody outside it may ever see them.
 AB_SECRETS = [
     "AB-QUESTION",
@@ -49,6 +50,7 @@ AB_SECRETS = [
 
 MODELS = [
     Journey,
+    Pause,
     SafetyCheck,
     Question,
     QuestionEntry,
@@ -139,7 +141,13 @@ def all_requests(ab) -> dict[str, tuple[str, str, dict]]:
     """Every URL of this file with a valid request for it, keyed by a readable id."""
     later = (today() + timedelta(days=60)).isoformat()
     return {
+        "pause_page": ("get", reverse("pause_page"), {}),
         "journey_pause": ("post", reverse("journey_pause"), {"note": "NEW-PAUSE-NOTE"}),
+        "journey_ask_to_resume": (
+            "post",
+            reverse("journey_ask_to_resume"),
+            {"note": "NEW-RESUME-NOTE"},
+        ),
         "journey_resume": ("post", reverse("journey_resume"), {}),
         "safety_check-get": ("get", reverse("safety_check"), {}),
         "safety_check-post": ("post", reverse("safety_check"), NO_CONCERN),
@@ -203,7 +211,9 @@ def all_requests(ab) -> dict[str, tuple[str, str, dict]]:
 
 
 REQUEST_IDS = [
+    "pause_page",
     "journey_pause",
+    "journey_ask_to_resume",
     "journey_resume",
     "safety_check-get",
     "safety_check-post",
@@ -236,6 +246,7 @@ OBJECT_REQUEST_IDS = [
 ]
 POST_ONLY = [
     ("journey_pause", []),
+    ("journey_ask_to_resume", []),
     ("journey_resume", []),
     ("question_ask", []),
     ("question_respond", ["question"]),
@@ -251,7 +262,14 @@ POST_ONLY = [
     ("focus_area_update", ["area"]),
     ("forgiveness_decide", []),
 ]
-GET_ONLY = ["safety_support", "journey_complete", "ledger_status", "help", "help_counselor"]
+GET_ONLY = [
+    "pause_page",
+    "safety_support",
+    "journey_complete",
+    "ledger_status",
+    "help",
+    "help_counselor",
+]
 
 
 def test_the_request_table_covers_every_url_after_check_in_state():
@@ -335,37 +353,45 @@ def test_an_object_that_does_not_exist_is_404(partner_a, ab, request_id):
 # Pause and resume
 
 
+def open_pauses(couple) -> list[Pause]:
+    return list(Pause.objects.filter(couple=couple, ended_at__isnull=True))
+
+
 @pytest.mark.parametrize("role", PARTNERS)
 def test_journey_pause_by_a_partner_pauses_their_own_couple(request, couple_ab, role):
     who = persona(request, role)
     response = who.client.post(reverse("journey_pause"), {"note": "NEW-PAUSE-NOTE"})
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
-    journey = Journey.objects.get(couple=partnership_of(who).couple)
-    assert journey.is_paused
-    assert journey.paused_by == who.user
-    assert journey.pause_note == "NEW-PAUSE-NOTE"
+    [pause] = open_pauses(partnership_of(who).couple)
+    assert pause.partner == who.user
+    assert pause.note == "NEW-PAUSE-NOTE"
     if role == "other_partner":
-        assert not Journey.objects.filter(couple=couple_ab, paused_at__isnull=False).exists()
+        assert open_pauses(couple_ab) == []
 
 
 @pytest.mark.parametrize("role", PARTNERS)
-def test_journey_resume_by_a_partner_resumes_their_own_couple(
-    request, partner_a, other_partner, couple_ab, role
+def test_journey_resume_by_a_partner_ends_their_own_pause(
+    request, partner_a, partner_b, other_partner, couple_ab, role
 ):
     services.pause_journey(partnership=partnership_of(partner_a), note="AB-PAUSE")
     services.pause_journey(partnership=partnership_of(other_partner), note="CASEY-PAUSE")
     who = persona(request, role)
     response = who.client.post(reverse("journey_resume"))
     assert response.status_code == 302
+    if role == "partner_b":
+        # Alex's pause is Alex's to end: Blake is told so, and the pause stands.
+        assert response["Location"] == reverse("pause_page")
+        [pause] = open_pauses(couple_ab)
+        assert pause.note == "AB-PAUSE"
+        return
     assert response["Location"] == reverse("home")
-    assert not Journey.objects.get(couple=partnership_of(who).couple).is_paused
-    ab_journey = Journey.objects.get(couple=couple_ab)
+    assert open_pauses(partnership_of(who).couple) == []
     if role == "other_partner":
-        assert ab_journey.is_paused
-        assert ab_journey.pause_note == "AB-PAUSE"
+        [pause] = open_pauses(couple_ab)
+        assert pause.note == "AB-PAUSE"
     else:
-        assert not ab_journey.is_paused
+        assert open_pauses(couple_ab) == []
 
 
 @pytest.mark.parametrize("name", ["journey_pause", "journey_resume"])
@@ -391,16 +417,18 @@ def test_safety_check_page_is_open_to_partners(request, couple_ab, role):
 
 
 @pytest.mark.parametrize(
-    ("answers", "location"),
+    ("answers", "location", "concern"),
     [
-        (NO_CONCERN, "home"),
-        ({"afraid": "no", "pressured": "yes", "harmed": "no"}, "safety_support"),
+        (NO_CONCERN, "home", False),
+        ({**NO_CONCERN, "pressured": "yes"}, "safety_support", True),
+        # Thoughts of self-harm bring the crisis lines first, and set nothing shared aside.
+        ({**NO_CONCERN, "self_harm": "yes"}, "safety_support", False),
     ],
-    ids=["no-concern", "concern"],
+    ids=["no-concern", "concern", "self-harm"],
 )
 @pytest.mark.parametrize("role", PARTNERS)
 def test_safety_check_answers_are_recorded_for_the_person_alone(
-    request, couple_ab, role, answers, location
+    request, couple_ab, role, answers, location, concern
 ):
     who = persona(request, role)
     earlier = set(SafetyCheck.objects.values_list("pk", flat=True))
@@ -412,7 +440,8 @@ def test_safety_check_answers_are_recorded_for_the_person_alone(
     check = new.get()
     assert check.user == who.user
     assert check.couple == partnership_of(who).couple
-    assert check.has_concern is (location == "safety_support")
+    assert check.has_concern is concern
+    assert check.self_harm is (answers["self_harm"] == "yes")
 
 
 @pytest.mark.parametrize("role", PARTNERS)

@@ -1,9 +1,10 @@
 """A demo couple part-way through the process, for trying TrustApp by hand.
 
-Sam (who was hurt) and Robin (who broke the trust) started about four months ago, have moved on
-from steps 1 to 4, and are on step 5, where Sam has checked in and Robin has not yet. Every answer
-goes through `submit_check_in`, so the real rules decide the reveals and completions; the dates are
-moved back afterwards so that the trust chart spans the months.
+Sam (who was hurt) and Robin (who broke the trust) started about four months ago, both answered
+the private safety check with no concern, have moved on from steps 1 to 4, and are on step 5,
+where Sam has checked in and Robin has not yet. Every answer goes through the services
+(`record_safety_check`, `submit_check_in`), so the real rules decide the reveals and completions;
+the dates are moved back afterwards so that the trust chart spans the months.
 
 Development only: the accounts have a known password.
 """
@@ -21,9 +22,14 @@ from django.utils import timezone
 from couples.models import Couple, Invitation, Partnership, Role
 from couples.services import start_couple
 from steps.content import get_step_or_404
-from steps.models import CheckIn, CheckInRound, Reflection, StepCompletion
+from steps.models import CheckIn, CheckInRound, Reflection, SafetyCheck, StepCompletion
 from steps.selectors import get_progress
-from steps.services import CheckInAnswer, submit_check_in, write_reflection
+from steps.services import (
+    CheckInAnswer,
+    record_safety_check,
+    submit_check_in,
+    write_reflection,
+)
 from trustapp.accounts.models import User
 
 DEMO_PASSWORD = "demo-trust-2026"  # noqa: S105 (a demo account, and the command is DEBUG-only)
@@ -254,6 +260,7 @@ class Command(BaseCommand):
             # the preference off. Switched back on by the last on-commit callback, after them.
             User.objects.filter(pk__in=[sam.pk, robin.pk]).update(email_partner_updates=False)
             sam_seat, robin_seat = self._make_couple(sam, robin, start)
+            self._answer_safety_checks(sam_seat, robin_seat, start)
             counts = self._play_rounds(sam_seat, robin_seat, start)
             reflections = self._write_reflections(sam_seat, robin_seat, start)
             transaction.on_commit(
@@ -311,6 +318,19 @@ class Command(BaseCommand):
         Couple.objects.filter(pk=couple.pk).update(created_at=start)
         Partnership.objects.filter(pk=sam_seat.pk).update(joined_at=start)
         return sam_seat, robin_seat
+
+    def _answer_safety_checks(
+        self, sam_seat: Partnership, robin_seat: Partnership, start: datetime
+    ) -> None:
+        """Both answered the private check, with no concern, the day Robin joined: without it a
+        newcomer signing in as either of them would land on "Answer the private check" instead
+        of the open check-in."""
+        for seat in (sam_seat, robin_seat):
+            check = record_safety_check(
+                partnership=seat, afraid=False, pressured=False, harmed=False, self_harm=False
+            )
+            answered = start + timedelta(days=1, hours=4)
+            SafetyCheck.objects.filter(pk=check.pk).update(created_at=answered)
 
     def _play_rounds(
         self, sam_seat: Partnership, robin_seat: Partnership, start: datetime
