@@ -2,6 +2,7 @@
 summary without any private reflection; A revokes and C's next request is refused; both
 partners see C's view in the access log."""
 
+from django.core import mail
 from playwright.sync_api import expect
 
 from steps.services import CheckInAnswer, submit_check_in, write_reflection
@@ -32,6 +33,19 @@ def test_counselor_sees_the_summary_only_while_both_consent(site, person, partne
     alex.page.get_by_role("button", name="Send the invitation").click()
     expect(alex.page.get_by_test_id("access-state")).to_contain_text("Cannot see anything")
 
+    # Nothing reaches C while only A has consented: a pending request the partners alone see.
+    assert not [m for m in mail.outbox if "carol@clinic.example" in m.to]
+    blake.page.goto(f"{site}/space/sharing/")
+    card = blake.page.get_by_test_id("counselor")
+    expect(card).to_contain_text("carol@clinic.example")
+    expect(card).to_contain_text("your private reflections")
+    expect(blake.page.get_by_test_id("access-state")).not_to_contain_text("both consented")
+
+    # B consents to the same; only now is C invited.
+    card.get_by_label("Notes written to each other in check-ins").check()
+    card.get_by_role("button", name="I consent to share this").click()
+    expect(blake.page.get_by_test_id("access-state")).to_contain_text("You have both consented")
+
     # C signs up from the emailed link, verifies, writes a profile and accepts.
     carol.page.goto(
         link_in_last_email_to("carol@clinic.example", rf"{site}/counselor-invitation/\S+/")
@@ -44,7 +58,7 @@ def test_counselor_sees_the_summary_only_while_both_consent(site, person, partne
     carol.page.get_by_label("Your first name or nickname").fill("Carol")
     carol.page.get_by_label("Password:", exact=True).fill(COUNSELOR_PASSWORD)
     carol.page.get_by_label("Password (again)").fill(COUNSELOR_PASSWORD)
-    carol.page.get_by_role("button", name="Sign Up").click()
+    carol.page.get_by_role("button", name="Sign up").click()
     carol.page.goto(
         link_in_last_email_to("carol@clinic.example", rf"{site}/accounts/confirm-email/\S+/")
     )
@@ -54,23 +68,8 @@ def test_counselor_sees_the_summary_only_while_both_consent(site, person, partne
     carol.page.get_by_label("Practice").fill("Harbor Counseling")
     carol.page.get_by_role("button", name="Save my profile").click()
     carol.page.get_by_role("button", name="Accept the invitation").click()
-    expect(carol.page.get_by_test_id("counselor-couple")).to_contain_text(
-        "Waiting for both partners"
-    )
-
-    # Half-consented: never "both".
-    alex.page.reload()
-    expect(alex.page.get_by_test_id("access-state")).to_contain_text("Cannot see anything")
-    expect(alex.page.get_by_test_id("access-state")).not_to_contain_text("both consented")
-
-    # B sees who the counselor is, and consents to the same.
-    blake.page.goto(f"{site}/space/sharing/")
+    blake.page.reload()
     expect(blake.page.get_by_test_id("counselor")).to_contain_text("Carol Diaz, LMFT")
-    expect(blake.page.get_by_test_id("counselor")).to_contain_text("your private reflections")
-    card = blake.page.get_by_test_id("counselor")
-    card.get_by_label("Notes written to each other in check-ins").check()
-    card.get_by_role("button", name="I consent to share this").click()
-    expect(blake.page.get_by_test_id("access-state")).to_contain_text("You have both consented")
 
     # C reads the summary: ratings and notes, never the private reflection.
     carol.page.goto(f"{site}/counselor/")

@@ -48,6 +48,7 @@ def answer_safety_check_with_no_concern(person: Person) -> None:
         "Do you feel afraid of your partner?",
         "Do you feel pressured or forced to take part in this?",
         "Has your partner ever hurt, threatened or controlled you?",
+        "Are you having thoughts of harming yourself?",
     ):
         page.get_by_role("group", name=question).get_by_label("No", exact=True).check()
     page.get_by_role("button", name="Save my answers").click()
@@ -92,7 +93,7 @@ def test_the_whole_story(site, person):
     answer_safety_check_with_no_concern(alex)
 
     # --- Alex invites Blake.
-    alex.page.get_by_role("link", name="Invite your partner").click()
+    alex.page.get_by_test_id("next-action").get_by_role("link", name="Invite your partner").click()
     alex.page.get_by_label("Partner's email address").fill("blake@example.com")
     alex.page.get_by_label("A personal note (optional)").fill("I'd like us to try this together.")
     alex.page.get_by_role("button", name="Send the invitation").click()
@@ -193,6 +194,15 @@ def test_the_whole_story(site, person):
     expect(alex.page.get_by_test_id("access-state")).to_contain_text("Cannot see anything")
     sees_nothing_private(alex)
 
+    # --- Nothing reaches Carol until Blake consents to the same.
+    blake.page.goto(f"{site}/space/sharing/")
+    card = blake.page.get_by_test_id("counselor")
+    expect(card).to_contain_text("carol@clinic.example")
+    card.get_by_label("Notes written to each other in check-ins").check()
+    card.get_by_role("button", name="I consent to share this").click()
+    expect(blake.page.get_by_test_id("access-state")).to_contain_text("You have both consented")
+    sees_nothing_private(blake)
+
     # --- Carol signs up from the emailed link, verifies, writes her profile and accepts.
     carol.page.goto(
         link_in_last_email_to("carol@clinic.example", rf"{site}/counselor-invitation/\S+/")
@@ -208,19 +218,7 @@ def test_the_whole_story(site, person):
     carol.page.get_by_label("Practice").fill("Harbor Counseling")
     carol.page.get_by_role("button", name="Save my profile").click()
     carol.page.get_by_role("button", name="Accept the invitation").click()
-    expect(carol.page.get_by_test_id("counselor-couple")).to_contain_text(
-        "Waiting for both partners"
-    )
     sees_nothing_private(carol)
-
-    # --- Blake consents to the same.
-    blake.page.goto(f"{site}/space/sharing/")
-    card = blake.page.get_by_test_id("counselor")
-    expect(card).to_contain_text("Carol Diaz, LMFT")
-    card.get_by_label("Notes written to each other in check-ins").check()
-    card.get_by_role("button", name="I consent to share this").click()
-    expect(blake.page.get_by_test_id("access-state")).to_contain_text("You have both consented")
-    sees_nothing_private(blake)
 
     # --- Carol reads the summary: the check-in notes, never a private reflection.
     carol.page.goto(f"{site}/counselor/")

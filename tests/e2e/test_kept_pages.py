@@ -27,8 +27,9 @@ def test_kept_step_page_and_home_work_in_a_browser(site, person, partner_a, part
     # A plain form post from the kept home, with the token in the form.
     page.goto(f"{site}/space/")
     page.reload()
-    page.locator("#pause").get_by_role("button", name="Pause the process").click()
-    expect(page.get_by_text("The process is paused for both of you.")).to_be_visible()
-    expect(page.get_by_test_id("paused")).to_contain_text("Paused by you")
+    page.get_by_role("link", name="Taking a break").click()
+    page.get_by_role("button", name="Pause the process").click()
+    expect(page.get_by_text("paused for both of you, until you resume it")).to_be_visible()
+    expect(page.get_by_test_id("next-action")).to_have_attribute("data-state", "my_pause")
 
     assert alex.errors == []

@@ -47,11 +47,14 @@ def test_question_ledger_updates_both_partners_and_pause_shows_for_both(
 
     # A pauses; B sees the paused state, and no check-in form.
     alex.page.goto(f"{site}/space/")
+    alex.page.get_by_role("link", name="Taking a break").click()
     alex.page.get_by_label("A note for your partner (optional)").fill("I need a quiet week.")
     alex.page.get_by_role("button", name="Pause the process").click()
-    expect(alex.page.get_by_test_id("paused")).to_contain_text("Paused")
+    expect(alex.page.get_by_role("heading", name="You paused the process")).to_be_visible()
     blake.page.goto(f"{site}/space/")
-    expect(blake.page.get_by_test_id("paused")).to_contain_text("I need a quiet week.")
+    next_action = blake.page.get_by_test_id("next-action")
+    expect(next_action).to_contain_text("Alex paused the process")
+    expect(next_action).to_contain_text("I need a quiet week.")
     blake.page.goto(f"{site}/space/steps/1/")
     expect(blake.page.get_by_test_id("paused")).to_be_visible()
     expect(blake.page.locator("#check-in form")).to_have_count(0)
