@@ -385,3 +385,16 @@ def test_a_counselor_opening_a_partner_invitation_is_told_why_it_cannot_join(
     page = client.get(f"/invitation/{token}/").content.decode()
     assert "<h1>This account is a counselor's account</h1>" in page
     assert "stays apart from any couple" in page
+
+
+def test_long_links_in_the_html_email_wrap_on_a_phone(
+    alex_partnership, django_capture_on_commit_callbacks
+):
+    """An invitation link is one long word: without a break opportunity it widens the email
+    past a phone's screen, and the reader has to scroll sideways to read the note."""
+    send_invitation(alex_partnership, "blake@example.com", django_capture_on_commit_callbacks)
+    (email,) = mail.outbox
+    html, _ = email.alternatives[0]
+    card = re.search(r'<div style="max-width:560px[^"]*"', html)
+    assert card, html
+    assert "overflow-wrap:anywhere" in card.group(0)
