@@ -29,7 +29,11 @@ from couples.selectors import (
     is_counselor,
 )
 from couples.services import InvitationProblem
-from trustapp.accounts.adapter import PENDING_INVITATION_SESSION_KEY
+from trustapp.accounts.adapter import (
+    PENDING_INVITATION_SESSION_KEY,
+    forget_invitation,
+    remember_invitation,
+)
 from trustapp.accounts.decorators import verified_email_required
 
 
@@ -207,8 +211,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = services.find_invitation(token)
     problem = services.invitation_problem(found, request.user)
     if problem is None and not request.user.is_authenticated:
-        # Bring them back here after they sign up (and verify) or log in in this browser.
-        request.session[PENDING_INVITATION_SESSION_KEY] = request.path
+        remember_invitation(request, path=request.path, email=found.email)
     return _invitation_page(request, token, form=RoleForm(), problem=problem)
 
 
@@ -225,7 +228,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
     except services.InvitationRefused as refused:
         return _invitation_page(request, token, form=form, problem=refused.problem)
-    request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    forget_invitation(request)
     inviter = partnership.couple.invitations.get(accepted_by=request.user).invited_by
     messages.success(request, f"You have joined {inviter.display_name} in your shared space.")
     return redirect("home")
@@ -380,8 +383,11 @@ _COUNSELOR_LINK_GONE = {
 def counselor_invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = services.find_counselor_invitation(token)
     problem = services.counselor_invitation_problem(found, request.user)
-    if problem is None:
+    if problem is None and request.user.is_authenticated:
+        # A counselor without a profile yet comes back here after making one.
         request.session[PENDING_INVITATION_SESSION_KEY] = request.path
+    elif problem is None:
+        remember_invitation(request, path=request.path, email=found.email)
     if problem == services.CounselorInvitationProblem.NOT_FOUND:
         status = 404
     elif problem in _COUNSELOR_LINK_GONE:
@@ -398,7 +404,7 @@ def counselor_invitation_accept(request: HttpRequest, token: str) -> HttpRespons
         services.accept_counselor_invitation(token=token, user=request.user)
     except services.CounselorInvitationRefused as refused:
         return _counselor_invitation_page(request, token, problem=refused.problem, status=409)
-    request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    forget_invitation(request)
     messages.success(
         request, "You have accepted. The summary opens once both partners have consented."
     )

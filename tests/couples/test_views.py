@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
@@ -101,7 +102,7 @@ def test_invite_sends_the_email_and_home_shows_the_waiting_invitation(
     home = alone.client.get(reverse("home")).content.decode()
     assert "Invitation waiting" in home
     assert "erin@example.com" in home
-    assert 'hx-trigger="every 3s"' in home
+    assert 'data-hx-trigger="every 3s"' in home
 
 
 def test_invite_errors_keep_what_was_typed(alone, htmx_headers):
@@ -269,6 +270,72 @@ def test_logged_out_invitee_comes_back_to_the_invitation_after_logging_in(
     )
     assert response.status_code == 302
     assert response["Location"] == path
+
+
+def sign_up_from(path: str, email: str) -> tuple:
+    """A logged-out visitor opens the invitation link, then signs up with `email`."""
+    from django.test import Client
+
+    client = Client()
+    client.get(path)
+    signup_page = client.get(reverse("account_signup")).content.decode()
+    mail.outbox.clear()
+    response = client.post(
+        reverse("account_signup"),
+        {"email": email, "display_name": "Erin", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    return client, signup_page, response
+
+
+def test_signup_from_an_invitation_prefills_the_invited_address_and_needs_no_verification(
+    alone, django_capture_on_commit_callbacks
+):
+    path = invite(alone, django_capture_on_commit_callbacks)
+    client, signup_page, response = sign_up_from(path, "erin@example.com")
+
+    assert 'value="erin@example.com"' in signup_page
+    assert "no email to confirm" in signup_page
+    # Signed in at once and straight back on the invitation; no second email to the address.
+    assert response.status_code == 302
+    assert response["Location"] == path
+    assert mail.outbox == []
+    erin = EmailAddress.objects.get(email="erin@example.com")
+    assert erin.verified and erin.primary
+    page = client.get(path).content.decode()
+    assert "Join Drew" in page
+    client.post(path + "accept/", {"role": Role.BROKE_TRUST})
+    assert Partnership.objects.filter(user=erin.user).exists()
+
+
+def test_signup_from_an_invitation_with_another_address_verifies_that_address_by_email(
+    alone, django_capture_on_commit_callbacks
+):
+    path = invite(alone, django_capture_on_commit_callbacks)
+    _, _, response = sign_up_from(path, "someone.else@example.com")
+
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert [message.to for message in mail.outbox] == [["someone.else@example.com"]]
+    # The invited address is never added behind their back.
+    addresses = EmailAddress.objects.filter(user__email="someone.else@example.com")
+    assert [(a.email, a.verified) for a in addresses] == [("someone.else@example.com", False)]
+
+
+def test_a_dead_invitation_link_proves_no_address(alone, django_capture_on_commit_callbacks):
+    path = invite(alone, django_capture_on_commit_callbacks)
+    alone.client.post(reverse("invitation_cancel", args=[Invitation.objects.get().pk]))
+    _, signup_page, response = sign_up_from(path, "erin@example.com")
+
+    assert "no email to confirm" not in signup_page
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert not EmailAddress.objects.get(email="erin@example.com").verified
+
+
+def test_accepting_forgets_the_invited_address(alone, django_capture_on_commit_callbacks):
+    path = invite(alone, django_capture_on_commit_callbacks)
+    client, _, _ = sign_up_from(path, "erin@example.com")
+    client.post(path + "accept/", {"role": Role.BROKE_TRUST})
+    assert "account_verified_email" not in client.session
+    assert "pending_invitation_path" not in client.session
 
 
 # Ending

@@ -140,6 +140,22 @@ def sign_up(person: Person, *, email: str, name: str, password: str = PASSWORD) 
     expect(page.get_by_role("heading", name="Verify Your Email Address")).to_be_visible()
 
 
+def sign_up_from_invitation(
+    person: Person, *, email: str, name: str, password: str = PASSWORD
+) -> None:
+    """Sign-up after opening an emailed invitation: the address is filled in and, proved by the
+    link, needs no confirmation email; the person lands back on the invitation."""
+    page = person.page
+    expect(page.get_by_label("Email")).to_have_value(email)
+    sent_before = len(mail.outbox)
+    page.get_by_label("Your first name or nickname").fill(name)
+    page.get_by_label("Password:", exact=True).fill(password)
+    page.get_by_label("Password (again)").fill(password)
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.get_by_role("heading", name="invited you")).to_be_visible()
+    assert mail.outbox[sent_before:] == []
+
+
 def verify(person: Person, *, email: str, site: str) -> None:
     """Opens the confirmation link from the mail outbox and confirms."""
     person.page.goto(link_in_last_email_to(email, rf"{site}/accounts/confirm-email/\S+/"))

@@ -12,7 +12,13 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Person, link_in_last_email_to, sign_up, verify
+from tests.e2e.conftest import (
+    Person,
+    link_in_last_email_to,
+    sign_up,
+    sign_up_from_invitation,
+    verify,
+)
 
 COUNSELOR_PASSWORD = "listening is the work 2026"
 
@@ -99,12 +105,11 @@ def test_the_whole_story(site, person):
     alex.page.get_by_role("button", name="Send the invitation").click()
     expect(alex.page.get_by_test_id("link-state")).to_contain_text("Invitation waiting")
 
-    # --- Blake opens the link logged out, signs up, verifies, comes back and accepts.
+    # --- Blake opens the link logged out, signs up (the link proved the address), comes back and accepts.
     blake.page.goto(link_in_last_email_to("blake@example.com", rf"{site}/invitation/\S+/"))
     expect(blake.page.get_by_role("heading", name="Alex invited you")).to_be_visible()
     blake.page.get_by_role("link", name="Create an account").click()
-    sign_up(blake, email="blake@example.com", name="Blake")
-    verify(blake, email="blake@example.com", site=site)
+    sign_up_from_invitation(blake, email="blake@example.com", name="Blake")
     expect(blake.page.get_by_role("heading", name="Alex invited you")).to_be_visible()
     blake.page.get_by_label("I broke the trust").check()
     blake.page.get_by_role("button", name="Join Alex").click()
@@ -203,7 +208,7 @@ def test_the_whole_story(site, person):
     expect(blake.page.get_by_test_id("access-state")).to_contain_text("You have both consented")
     sees_nothing_private(blake)
 
-    # --- Carol signs up from the emailed link, verifies, writes her profile and accepts.
+    # --- Carol signs up from the emailed link (no confirmation email), writes her profile and accepts.
     carol.page.goto(
         link_in_last_email_to("carol@clinic.example", rf"{site}/counselor-invitation/\S+/")
     )
@@ -211,8 +216,9 @@ def test_the_whole_story(site, person):
         carol.page.get_by_role("heading", name="Alex invited you as their counselor")
     ).to_be_visible()
     carol.page.get_by_role("link", name="Create an account").click()
-    sign_up(carol, email="carol@clinic.example", name="Carol", password=COUNSELOR_PASSWORD)
-    verify(carol, email="carol@clinic.example", site=site)
+    sign_up_from_invitation(
+        carol, email="carol@clinic.example", name="Carol", password=COUNSELOR_PASSWORD
+    )
     carol.page.get_by_role("link", name="Complete your counselor profile").click()
     carol.page.get_by_label("Professional name").fill("Carol Diaz, LMFT")
     carol.page.get_by_label("Practice").fill("Harbor Counseling")

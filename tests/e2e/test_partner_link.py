@@ -1,9 +1,9 @@
 """Issue 2's journey: A signs up, verifies, starts the space and invites B; B opens the link,
-signs up, verifies and accepts; A's page shows B as joined without A reloading."""
+signs up (no second verification) and accepts; A's page shows B as joined without A reloading."""
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import link_in_last_email_to, sign_up, verify
+from tests.e2e.conftest import link_in_last_email_to, sign_up, sign_up_from_invitation, verify
 
 
 def test_two_partners_link_through_an_emailed_invitation(site, person):
@@ -30,13 +30,12 @@ def test_two_partners_link_through_an_emailed_invitation(site, person):
     expect(link_state).to_contain_text("blake@example.com")
     alex.screenshot("space-waiting")
 
-    # B opens the link while logged out, signs up, verifies and lands back on the invitation.
+    # B opens the link while logged out and signs up with the invited address: the link proved it, so there is no confirmation email; B lands back on the invitation.
     invitation_link = link_in_last_email_to("blake@example.com", rf"{site}/invitation/\S+/")
     blake.page.goto(invitation_link)
     expect(blake.page.get_by_role("heading", name="Alex invited you")).to_be_visible()
     blake.page.get_by_role("link", name="Create an account").click()
-    sign_up(blake, email="blake@example.com", name="Blake")
-    verify(blake, email="blake@example.com", site=site)
+    sign_up_from_invitation(blake, email="blake@example.com", name="Blake")
     expect(blake.page.get_by_role("heading", name="Alex invited you")).to_be_visible()
     expect(blake.page.get_by_text("I'd like us to try this together.")).to_be_visible()
     blake.screenshot("invitation")

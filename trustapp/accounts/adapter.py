@@ -1,6 +1,6 @@
 from urllib.parse import quote, urlsplit
 
-from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest
@@ -11,6 +11,21 @@ from trustapp.tasks import send_rendered_email
 
 PENDING_INVITATION_SESSION_KEY = "pending_invitation_path"
 EMAIL_MAX_LENGTH = 254
+# Where allauth's stash_verified_email keeps the address an emailed link proved.
+VERIFIED_EMAIL_SESSION_KEY = "account_verified_email"
+
+
+def remember_invitation(request: HttpRequest, *, path: str, email: str) -> None:
+    """Someone opened an emailed invitation link while signed out: bring them back to it after
+    they sign in, and, since the link reached them at `email`, let them sign up with that address
+    already counted as verified (allauth's stash prefills the form and marks it verified)."""
+    request.session[PENDING_INVITATION_SESSION_KEY] = path
+    get_adapter(request).stash_verified_email(request, email)
+
+
+def forget_invitation(request: HttpRequest) -> None:
+    request.session.pop(PENDING_INVITATION_SESSION_KEY, None)
+    request.session.pop(VERIFIED_EMAIL_SESSION_KEY, None)
 
 
 class SiteFromSettings:
@@ -45,6 +60,12 @@ class AccountAdapter(DefaultAccountAdapter):
         return self._pending_invitation(request) or super().get_email_verification_redirect_url(
             email_address
         )
+
+    def unstash_verified_email(self, request: HttpRequest) -> str | None:
+        # allauth would add the stashed address to the new account even when the person typed
+        # another one. The invited address counts as verified only if they sign up with it
+        # (`is_email_verified` still reads the stash); it is never added behind their back.
+        return None
 
     def clean_email(self, email: str) -> str:
         # allauth's form allows 320 characters but the column holds 254: refuse, never truncate
