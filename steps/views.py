@@ -3,6 +3,7 @@ from collections.abc import Callable
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -517,24 +518,16 @@ def _pause_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
 @verified_email_required
 def journey_pause(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
-    form = PauseForm(request.POST)
-    if not form.is_valid():
-        # Keep what they typed: the page comes back with the note and its error.
-        return render(
-            request,
-            "steps/pause.html",
-            _pause_context(_reads(request, partnership), pause_form=form),
-        )
-    try:
-        services.pause_journey(partnership=partnership, note=form.cleaned_data["note"])
-    except services.StepError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            "The process is paused for both of you, until you resume it. Take the time you need.",
-        )
-    return _redirect(request, "home")
+    return _pause_page_action(
+        request,
+        partnership,
+        PauseForm(request.POST),
+        form_name="pause_form",
+        action=lambda note: services.pause_journey(partnership=partnership, note=note),
+        success="The process is paused for both of you, until you resume it. "
+        "Take the time you need.",
+        then="home",
+    )
 
 
 @require_POST
@@ -561,20 +554,39 @@ def journey_resume(request: HttpRequest) -> HttpResponse:
 @verified_email_required
 def journey_ask_to_resume(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
-    form = ResumeRequestForm(request.POST)
+    return _pause_page_action(
+        request,
+        partnership,
+        ResumeRequestForm(request.POST),
+        form_name="resume_request_form",
+        action=lambda note: services.ask_to_resume(partnership=partnership, note=note),
+        success="Your note is on their page. The pause stays theirs to end.",
+        then="pause_page",
+    )
+
+
+def _pause_page_action(
+    request: HttpRequest,
+    partnership: Partnership,
+    form: forms.Form,
+    *,
+    form_name: str,
+    action: Callable[[str], object],
+    success: str,
+    then: str,
+) -> HttpResponse:
+    """A form of the break page: back to the page with its errors, keeping the note typed; or
+    `action(note)`, then say how it went."""
     if not form.is_valid():
-        return render(
-            request,
-            "steps/pause.html",
-            _pause_context(_reads(request, partnership), resume_request_form=form),
-        )
+        context = _pause_context(_reads(request, partnership), **{form_name: form})
+        return render(request, "steps/pause.html", context)
     try:
-        services.ask_to_resume(partnership=partnership, note=form.cleaned_data["note"])
+        action(form.cleaned_data["note"])
     except services.StepError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "Your note is on their page. The pause stays theirs to end.")
-    return _redirect(request, "pause_page")
+        messages.success(request, success)
+    return _redirect(request, then)
 
 
 @require_http_methods(["GET", "POST"])

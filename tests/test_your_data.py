@@ -169,6 +169,12 @@ def test_a_partner_can_see_their_sessions_and_sign_out_everywhere(partner_a):
     page = this_device.get(reverse("usersessions_list"))
     assert page.status_code == 200
     assert b"Skip to content" in page.content  # in our layout
+    content = page.content.decode()
+    assert "Where you're signed in" in content
+    assert "This browser" in content
+    assert "Sign out everywhere else" in content
+    for stock_wording in ("Sessions</h1>", "Started At", "Sign Out Other Sessions"):
+        assert stock_wording not in content
     this_device.post(reverse("usersessions_list"), {"action": "logout"})
     assert other_device.get(reverse("home"))["Location"].startswith("/accounts/login/")
 
