@@ -1,10 +1,15 @@
-"""Check-in emails. They say that something happened, never what anyone answered or wrote."""
+"""Check-in emails. They say that something happened, never what anyone answered or wrote.
+
+The two check-in emails go only to someone with `email_partner_updates` on (steps.tasks), so they
+carry its one-click unsubscribe link; the email about a partner deleting their account does not.
+"""
 
 from django.urls import reverse
 
 from steps.content import get_step_or_404
 from trustapp import emails
 from trustapp.accounts.models import User
+from trustapp.accounts.services import unsubscribe_url
 
 
 def _step_context(step: int) -> dict:
@@ -20,11 +25,17 @@ def partner_checked_in(*, to: User, partner: User, step: int) -> None:
         "partner-checked-in",
         to=[to.email],
         context={"user": to, "partner": partner, **_step_context(step)},
+        unsubscribe_url=unsubscribe_url(to),
     )
 
 
 def check_in_revealed(*, to: User, step: int) -> None:
-    emails.send("check-in-revealed", to=[to.email], context={"user": to, **_step_context(step)})
+    emails.send(
+        "check-in-revealed",
+        to=[to.email],
+        context={"user": to, **_step_context(step)},
+        unsubscribe_url=unsubscribe_url(to),
+    )
 
 
 def partner_deleted_account(*, to: User, former_partner_name: str) -> None:

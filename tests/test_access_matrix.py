@@ -41,6 +41,7 @@ from django.utils import timezone
 from couples.models import AccessLogEntry, Invitation
 from couples.services import invite_counselor
 from steps import services
+from trustapp.accounts.services import unsubscribe_token
 
 LOGIN_PATH = "/accounts/login/"
 
@@ -85,6 +86,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "help_counselor":              ("GET",      OK,    OK,      OK,      OK,      OK,      OK,      OK,        OK),
     # Anyone's own account.
     "preferences":                 ("GET+POST", LOGIN, OK,      OK,      OK,      OK,      OK,      OK,        OK),
+    # The one-click unsubscribe link in Alex's check-in emails: the signed token is the key, so
+    # anyone holding it sees the page (which names nobody), signed in or not; a GET changes
+    # nothing. (tests/accounts/test_unsubscribe.py has the POST, bad tokens and the rest.)
+    "email_unsubscribe":           ("GET+POST", OK,    OK,      OK,      OK,      OK,      OK,      OK,        OK),
     # Starting a space: for people in none; partners go home, counselors to their dashboard.
     "couple_start":                ("GET+POST", LOGIN, OK,      HOME,    HOME,    HOME,    DASH,    DASH,      OK),
     # A partner's own couple: nobody outside a couple has one.
@@ -159,6 +164,7 @@ BUGS: dict[tuple[str, str], str] = {}
 
 # URL arguments: keyword -> the fixture value (see `world`) it takes.
 ARGS: dict[str, dict[str, str]] = {
+    "email_unsubscribe": {"token": "unsubscribe_token"},
     "invitation_resend": {"invitation_id": "invitation_id"},
     "invitation_cancel": {"invitation_id": "invitation_id"},
     "invitation": {"token": "invitation_token"},
@@ -380,6 +386,7 @@ def world(request, staff) -> World:  # type: ignore[no-untyped-def]
         values={
             "invitation_id": invitation.pk,
             "invitation_token": invitation.issue_token(),
+            "unsubscribe_token": unsubscribe_token(alex.user),
             "counselor_token": counselor_access.issue_token(),
             "access_id": personas["counselor"].access.pk,
             "chapter_slug": "opening",

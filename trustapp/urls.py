@@ -10,6 +10,11 @@ urlpatterns = [
     path("help/", views.help_now, name="help"),
     path("help/when-the-steps-dont-help/", views.help_counselor, name="help_counselor"),
     path("accounts/preferences/", account_views.preferences, name="preferences"),
+    path(
+        "email/unsubscribe/<str:token>/",
+        account_views.email_unsubscribe,
+        name="email_unsubscribe",
+    ),
     path("accounts/", include("allauth.urls")),
     path("", include("couples.urls")),
     path("", include("steps.urls")),
