@@ -57,8 +57,8 @@ def test_pages_carry_a_strict_content_security_policy(client):
 
 def test_htmx_sends_the_csrf_token_from_the_body(partner_a):
     content = partner_a.client.get(reverse("home")).content.decode()
-    assert 'hx-headers=\'{"X-CSRFToken": "' in content
-    assert 'hx-history="false"' in content
+    assert 'data-hx-headers=\'{"X-CSRFToken": "' in content
+    assert 'data-hx-history="false"' in content
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
 import functools
+from datetime import datetime
 from typing import Any
 
 from django import template
@@ -21,6 +22,13 @@ def get_item(mapping: dict | None, key: Any) -> Any:
     return mapping.get(key)
 
 
+@register.filter
+def machine_datetime(moment: datetime) -> str:
+    """A moment as `<time datetime="...">` takes it: ISO 8601 in local time, to the second. (The
+    date filter's "c" writes microseconds, which the HTML checker refuses.)"""
+    return localtime(moment).replace(microsecond=0).isoformat()
+
+
 @register.simple_tag
 def reflection_article(reflection: Reflection) -> SafeString:
     """One private reflection as the step page lists it.
@@ -38,15 +46,15 @@ def reflection_article(reflection: Reflection) -> SafeString:
         "  {prompt}\n"
         '  <div class="reflection__text">{text}</div>\n'
         '  <div class="actions">\n'
-        '    <a href="{edit}" hx-get="{edit}" hx-target="#reflection-{pk}" hx-swap="outerHTML">'
-        'Edit<span class="visually-hidden"> this reflection</span></a>\n'
-        '    <a href="{delete}" hx-post="{delete}" hx-target="#reflection-{pk}" '
-        'hx-swap="outerHTML" hx-confirm="Delete this reflection for good? It cannot be brought '
-        'back.">Delete<span class="visually-hidden"> this reflection</span></a>\n'
+        '    <a href="{edit}" data-hx-get="{edit}" data-hx-target="#reflection-{pk}" '
+        'data-hx-swap="outerHTML">Edit<span class="visually-hidden"> this reflection</span></a>\n'
+        '    <a href="{delete}" data-hx-post="{delete}" data-hx-target="#reflection-{pk}" '
+        'data-hx-swap="outerHTML" data-hx-confirm="Delete this reflection for good? It cannot be '
+        'brought back.">Delete<span class="visually-hidden"> this reflection</span></a>\n'
         "  </div>\n"
         "</article>",
         pk=pk,
-        iso=created.isoformat(),  # what the date filter's "c" writes
+        iso=machine_datetime(created),
         # What the date filter's "j F Y, H:i" writes, without parsing the format each time.
         shown=f"{created.day} {MONTHS[created.month]} {created.year}, {created:%H:%M}",
         edited=" · edited" if reflection.was_edited else "",

@@ -186,7 +186,7 @@ def test_waiting_partner_poll_answers_204_until_the_reveal(
     open_round = CheckInRound.objects.get()
     url = f"{reverse('check_in_state', args=[1])}?waiting_on={open_round.pk}"
     polled = page(partner_a)
-    assert f'hx-get="{url.replace("&", "&amp;")}"' in polled
+    assert f'data-hx-get="{url.replace("&", "&amp;")}"' in polled
     assert partner_a.client.get(url, **htmx_headers).status_code == 204
     answer(partner_b, note=B_NOTE)
     response = partner_a.client.get(url, **htmx_headers)

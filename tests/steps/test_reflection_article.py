@@ -9,18 +9,19 @@ from django.template import engines
 from django.urls import get_script_prefix, set_script_prefix
 
 from steps.models import Reflection
-from steps.templatetags.steps_tags import reflection_article
+from steps.templatetags.steps_tags import machine_datetime, reflection_article
 
-# The partial as it was written in templates/steps/step.html before it moved to Python.
-TEMPLATE = """
+# The partial as it was written in templates/steps/step.html before it moved to Python (with the
+# htmx attributes and the machine-readable date it has since taken).
+TEMPLATE = """{% load steps_tags %}
 <article id="reflection-{{ reflection.pk }}" class="reflection">
-  <p class="muted reflection__meta"><time datetime="{{ reflection.created_at|date:'c' }}">{{ reflection.created_at|date:"j F Y, H:i" }}</time>{% if reflection.was_edited %} · edited{% endif %}</p>
+  <p class="muted reflection__meta"><time datetime="{{ reflection.created_at|machine_datetime }}">{{ reflection.created_at|date:"j F Y, H:i" }}</time>{% if reflection.was_edited %} · edited{% endif %}</p>
   {% if reflection.prompt %}<p class="reflection__prompt">{{ reflection.prompt }}</p>{% endif %}
   <div class="reflection__text">{{ reflection.text|linebreaks }}</div>
   <div class="actions">
     {% url 'reflection_edit' reflection.pk as edit_url %}{% url 'reflection_delete' reflection.pk as delete_url %}
-    <a href="{{ edit_url }}" hx-get="{{ edit_url }}" hx-target="#reflection-{{ reflection.pk }}" hx-swap="outerHTML">Edit<span class="visually-hidden"> this reflection</span></a>
-    <a href="{{ delete_url }}" hx-post="{{ delete_url }}" hx-target="#reflection-{{ reflection.pk }}" hx-swap="outerHTML" hx-confirm="Delete this reflection for good? It cannot be brought back.">Delete<span class="visually-hidden"> this reflection</span></a>
+    <a href="{{ edit_url }}" data-hx-get="{{ edit_url }}" data-hx-target="#reflection-{{ reflection.pk }}" data-hx-swap="outerHTML">Edit<span class="visually-hidden"> this reflection</span></a>
+    <a href="{{ delete_url }}" data-hx-post="{{ delete_url }}" data-hx-target="#reflection-{{ reflection.pk }}" data-hx-swap="outerHTML" data-hx-confirm="Delete this reflection for good? It cannot be brought back.">Delete<span class="visually-hidden"> this reflection</span></a>
   </div>
 </article>
 """
@@ -73,3 +74,10 @@ def test_links_follow_the_script_prefix() -> None:
     finally:
         set_script_prefix(before)
     assert 'href="/space/reflections/77/edit/"' in reflection_article(reflection)
+
+
+def test_the_machine_readable_date_is_local_and_to_the_second(settings) -> None:
+    # <time datetime> allows at most three digits of a second; the date filter's "c" writes six.
+    settings.TIME_ZONE = "Europe/Paris"
+    moment = datetime(2026, 9, 30, 21, 59, 59, 999_999, tzinfo=UTC)
+    assert machine_datetime(moment) == "2026-09-30T23:59:59+02:00"

@@ -192,7 +192,7 @@ def test_delete_in_place_removes_the_item(alex_reflection, partner_a, htmx_heade
 
 def test_pages_with_private_text_stay_out_of_htmx_history(alex_reflection, partner_a):
     response = partner_a.client.get(reverse("step_detail", args=[1]))
-    assert 'hx-history="false"' in response.content.decode()
+    assert 'data-hx-history="false"' in response.content.decode()
     assert "no-store" in response["Cache-Control"]
 
 
@@ -255,14 +255,14 @@ def test_writing_from_the_full_list_keeps_showing_all_of_them(partner_a, htmx_he
     everything = reverse("step_detail", args=[2]) + "?reflections=all"
     page = partner_a.client.get(everything).content.decode()
     create_url = reverse("reflection_create", args=[2]) + "?reflections=all"
-    assert f'hx-post="{create_url}"' in page and f'action="{create_url}"' in page
+    assert f'data-hx-post="{create_url}"' in page and f'action="{create_url}"' in page
 
     swapped = partner_a.client.post(
         create_url, {"text": "the newest", "prompt": ""}, **htmx_headers
     ).content.decode()
     assert swapped.count('class="reflection"') == 12
     assert "reflection number 00" in swapped
-    assert f'hx-post="{create_url}"' in swapped
+    assert f'data-hx-post="{create_url}"' in swapped
 
     response = partner_a.client.post(create_url, {"text": "without htmx", "prompt": ""})
     assert response.status_code == 302
@@ -297,7 +297,7 @@ def test_editing_or_keeping_an_older_reflection_returns_to_the_full_list(
 
     edit_page = partner_a.client.get(reverse("reflection_edit", args=[oldest.pk])).content.decode()
     assert f'href="{everything}#reflection-{oldest.pk}"' in edit_page
-    assert f'hx-get="{everything}"' in edit_page
+    assert f'data-hx-get="{everything}"' in edit_page
     delete_page = partner_a.client.get(reverse("reflection_delete", args=[oldest.pk]))
     assert f'href="{everything}#reflection-{oldest.pk}"' in delete_page.content.decode()
     saved = partner_a.client.post(
