@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, Max, Model, Prefetch, Q
 from django.http import Http404
@@ -719,7 +720,8 @@ class CoupleReads:
 
     def __init__(self, partnership: Partnership, *, remember: bool) -> None:
         self.partnership = partnership
-        self.remember = remember
+        # SHARED_READS=0 switches the remembering off: every read goes to the database.
+        self.remember = remember and settings.SHARED_READS
         # Within one request each read happens once, remembered or not: the step page's check-in
         # part and step 11's tool both show the journey.
         self._this_request: dict[str, Any] = {}

@@ -217,6 +217,14 @@ CACHES = {
     },
 }
 
+# The three speed mechanisms, each on unless set to 0. Production leaves them on; they exist so
+# that the benchmark can measure each one on and off in one run (`make bench
+# BENCH_ARGS="--compare-mechanisms"`, docs/benchmarks.md). A mechanism deleted later takes its
+# switch with it.
+KEPT_PAGES = envbool("KEPT_PAGES", True)  # trustapp.shells: pages kept whole (page_shells)
+SHARED_READS = envbool("SHARED_READS", True)  # steps.selectors.CoupleReads (shared_reads)
+PREPARED_QUERIES = envbool("PREPARED_QUERIES", True)  # trustapp.prepared: SQL compiled once
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]

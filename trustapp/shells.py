@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
@@ -69,6 +70,8 @@ def render_with_slots(
     `{{ slots.<name> }}`. With a key, the page is kept and later requests with the same key skip
     `context()`, the reads behind it and the drawing. Without one (or while a message waits to be
     shown, since a message is shown once), it is drawn for this request alone."""
+    if not settings.KEPT_PAGES:  # switched off (KEPT_PAGES=0): every page drawn for its request
+        key = None
     keep = key is not None and not get_messages(request)
     shells = caches["page_shells"]
     cache_key = f"page:{_PROCESS}:{hashlib.sha256(str(key).encode()).hexdigest()}"
