@@ -1,21 +1,18 @@
-"""The mixed run and the on/off comparison of the speed mechanisms (docs/benchmarks.md, "How the
-mixed run works"). bench/run.py seeds, parses the options and calls main(); this file runs only
-under it.
+"""The mixed run and the cold paths (docs/benchmarks.md, "How the mixed run works").
+bench/run.py seeds, parses the options and calls main(); this file runs only under it.
 
-  --mix                  MixUser (bench/locustfile.py) at each of --mix-levels open partner
-                         pages, each level on a fresh server, until a level's p95 of some
-                         endpoint passes --mix-p95 (or a request fails): the last level that
-                         held is what two cores hold.
-  --compare-mechanisms   the mix at --compare-users open pages with all three mechanisms on,
-                         each off alone, and all off (KEPT_PAGES, SHARED_READS,
-                         PREPARED_QUERIES), --repeat times each, interleaved; then the cold
-                         paths, closed loop at 8 clients, as ratios to the bare baseline view.
+  --mix          MixUser (bench/locustfile.py) at each of --mix-levels open partner pages, each
+                 level on a fresh server, until a level's p95 of some endpoint passes --mix-p95
+                 (or a request fails): the last level that held is what two cores hold.
+  --cold-paths   closed loop at 8 clients, each path in turn on a fresh server, --repeat rounds:
+                 the baseline, each poll's "nothing changed" answer (204), the check-in answer,
+                 the step page and the couple home, and the baseline again; each as a ratio to
+                 the mean of its round's two baselines.
 """
 
 import argparse
 import csv
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -27,29 +24,15 @@ from pathlib import Path
 import run as base  # bench/run.py
 
 ROOT = base.ROOT
-SWITCHES = ("KEPT_PAGES", "SHARED_READS", "PREPARED_QUERIES")
-ALL_ON = dict.fromkeys(SWITCHES, "1")  # explicit: a switch set in the shell must not leak in
-CONFIGS: list[tuple[str, dict[str, str]]] = [
-    ("all on", ALL_ON),
-    ("kept pages off", {**ALL_ON, "KEPT_PAGES": "0"}),
-    ("shared reads off", {**ALL_ON, "SHARED_READS": "0"}),
-    ("prepared queries off", {**ALL_ON, "PREPARED_QUERIES": "0"}),
-    ("all off", dict.fromkeys(SWITCHES, "0")),
-]
-# "Drawn fresh", as after any change to the couple: no kept page and no remembered read. The
-# prepared queries stay on (their SQL does not depend on the data), and so do the fragments
-# (the trust chart changes only with a reveal).
-FRESH = {**ALL_ON, "KEPT_PAGES": "0", "SHARED_READS": "0"}
-GAIN_TO_KEEP = 0.20  # the issue: a mechanism stays only if it gains at least this on the mix
 MIN_SAMPLES = 20  # an endpoint's p95 from fewer requests than this is not judged
 STAGGER = 15  # seconds over which the mix's users arrive (bench/locustfile.py STAGGER)
 MIX_START = "<!-- bench:mix:start (written by bench/mix.py --mix; edits here are replaced) -->"
 MIX_END = "<!-- bench:mix:end -->"
-COMPARE_START = (
-    "<!-- bench:compare:start (written by bench/mix.py --compare-mechanisms; edits here are "
-    "replaced) -->"
+COLD_START = (
+    "<!-- bench:cold:start (written by bench/mix.py --cold-paths; edits here are replaced) -->"
 )
-COMPARE_END = "<!-- bench:compare:end -->"
+COLD_END = "<!-- bench:cold:end -->"
+COLD_CLIENTS = 8  # the issue's targets are for 8 clients
 
 log = base.log
 
@@ -71,46 +54,11 @@ def make_plan(args: argparse.Namespace, env: dict[str, str], users: int, workdir
     return out, facts
 
 
-def serve(  # type: ignore[no-untyped-def]
-    args: argparse.Namespace,
-    env: dict[str, str],
-    workdir: Path,
-    switches: dict,
-    tag: str,
-    *,
-    count: bool = False,
-):
-    """gunicorn with `switches` in its environment; with `count`, its kept pages and shared
-    reads count what they find (bench/counting.py, read by `cache_counts(workdir, tag)`)."""
+def serve(args: argparse.Namespace, env: dict[str, str], workdir: Path, tag: str):  # type: ignore[no-untyped-def]
+    """A fresh gunicorn on a free port."""
     port = base.free_port()
-    server_env = {**env, "SITE_URL": f"http://127.0.0.1:{port}", **switches}
-    if count:
-        server_env["BENCH_CACHE_COUNTS"] = str(workdir / f"counts-{tag}")
-    if off := switched_off(switches):
-        log(f"server switches: {off}")
+    server_env = {**env, "SITE_URL": f"http://127.0.0.1:{port}"}
     return base.start_gunicorn(args, server_env, port, workdir / f"gunicorn-{tag}.log"), port
-
-
-def switched_off(switches: dict[str, str]) -> str:
-    return " ".join(f"{k}={v}" for k, v in switches.items() if v == "0")
-
-
-def cache_counts(workdir: Path, tag: str) -> dict[str, float]:
-    """How often each counted cache found what it was asked for, over the server's life (the
-    warm-up included), summed over its workers: {"kept pages": share, ...}."""
-    totals: dict[str, int] = {}
-    for found in (workdir / f"counts-{tag}").glob("*.json"):
-        for key, count in json.loads(found.read_text()).items():
-            totals[key] = totals.get(key, 0) + count
-    shares = {}
-    for label, location in (
-        ("kept pages", "trustapp-page-shells"),
-        ("shared reads", "trustapp-shared-reads"),
-    ):
-        hits, misses = totals.get(f"{location} hit", 0), totals.get(f"{location} miss", 0)
-        shares[label] = hits / (hits + misses) if hits + misses else float("nan")
-        shares[f"{label} lookups"] = hits + misses
-    return shares
 
 
 def read_all_stats(prefix: Path) -> dict[str, dict]:
@@ -270,13 +218,12 @@ def step_up(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> lis
             break
         reset(env)
         plan, plan_facts = make_plan(args, env, users, workdir)
-        server, port = serve(args, env, workdir, {}, f"mix{number}", count=True)
+        server, port = serve(args, env, workdir, f"mix{number}")
         try:
             result = run_mix(args, server, port, workdir, users, plan, f"mix{number}")
         finally:
             base.stop(server)
         result["plan"] = plan_facts
-        result["found"] = cache_counts(workdir, f"mix{number}")
         results.append(result)
         if not result["held"]:
             break
@@ -284,104 +231,60 @@ def step_up(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> lis
     return results
 
 
-# The comparison.
+# The cold paths.
 
 
-def compare(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> dict:
-    users = args.compare_users
-    plan, plan_facts = make_plan(args, env, users, workdir)
-    runs: dict[str, list[dict]] = {name: [] for name, _ in CONFIGS}
-    number = 0
-    for repeat in range(args.repeat):
-        # Interleaved, and each round starts one configuration later, so that a machine
-        # getting slower or faster during the run moves every configuration alike.
-        shift = repeat % len(CONFIGS)
-        for name, switches in CONFIGS[shift:] + CONFIGS[:shift]:
-            log(f"compare: {name}, run {repeat + 1} of {args.repeat}")
-            reset(env)
-            server, port = serve(args, env, workdir, switches, f"cmp{number}", count=True)
-            try:
-                result = run_mix(args, server, port, workdir, users, plan, f"cmp{number}")
-            finally:
-                base.stop(server)
-            result["order"] = number
-            result["found"] = cache_counts(workdir, f"cmp{number}")
-            runs[name].append(result)
-            number += 1
-    reset(env)
-    return {
-        "users": users,
-        "plan": plan_facts,
-        "runs": runs,
-        "cold": cold_paths(args, env, workdir),
-    }
-
-
-def cold_scenarios() -> list[tuple[dict[str, str], base.Scenario]]:
+def cold_scenarios() -> list[base.Scenario]:
+    """One round of the cold paths, with the issue's targets (ratio to the baseline, p95)."""
     scenario = base.Scenario
     return [
-        (ALL_ON, scenario("baseline", "BaselineUser", None, None)),
-        (
-            ALL_ON,
-            scenario(
-                "poll check-in state, nothing changed (204)",
-                "CheckInPollUser",
-                0.8,
-                None,
-                "poll check-in state",
-            ),
+        scenario("baseline", "BaselineUser", None, None),
+        scenario(
+            "poll check-in state, nothing changed (204)",
+            "CheckInPollUser",
+            0.8,
+            None,
+            "poll check-in state",
         ),
-        (
-            ALL_ON,
-            scenario(
-                "poll ledger status, nothing changed",
-                "LedgerPollUser",
-                0.8,
-                None,
-                "poll ledger status",
-            ),
+        scenario(
+            "poll ledger status, nothing changed (204)",
+            "LedgerPollUser",
+            0.8,
+            None,
+            "poll ledger status",
         ),
-        (ALL_ON, scenario("submit check-in", "CheckInUser", 0.3, 50.0)),
-        (
-            FRESH,
-            scenario(
-                "poll check-in state, nothing changed (204), no shared reads",
-                "CheckInPollUser",
-                0.8,
-                None,
-                "poll check-in state",
-            ),
-        ),
-        (FRESH, scenario("step page, drawn fresh", "StepUser", 0.4, None, "step page")),
-        (FRESH, scenario("couple home, drawn fresh", "HomeUser", 0.4, None, "couple home")),
-        (FRESH, scenario("baseline, again", "BaselineUser", None, None, "baseline")),
+        scenario("submit check-in", "CheckInUser", 0.3, 50.0),
+        scenario("step page, drawn fresh", "StepUser", 0.4, None, "step page"),
+        scenario("couple home, drawn fresh", "HomeUser", 0.4, None, "couple home"),
+        scenario("baseline, again", "BaselineUser", None, None, "baseline"),
     ]
 
 
-def cold_paths(args: argparse.Namespace, env: dict[str, str], workdir: Path) -> list:
-    """Each cold path closed loop at 8 clients, as the single-page runs measure a page, on a
-    server with every mechanism on and then on one drawing every page fresh (FRESH)."""
-    closed = argparse.Namespace(**{**vars(args), "users": 8})
-    done = []
-    server = None
-    switches_now: dict | None = None
-    try:
-        for index, (switches, scenario) in enumerate(cold_scenarios()):  # grouped by server
-            if switches != switches_now:
-                base.stop(server)
-                server, port = serve(args, env, workdir, switches, f"cold{index}")
-                switches_now = switches
-            for attempt in range(1 + args.noisy_retries):
-                base.run_locust(closed, scenario, index, server, port, workdir)
-                other = scenario.result["cpu"].get("other", 0.0)
-                if other <= base.NOISE_CORES or attempt == args.noisy_retries:
-                    break
-                log(f"{scenario.name}: other processes used {other:.2f} cores; again")
-            done.append((switches, scenario))
-    finally:
-        base.stop(server)
+def cold_paths(
+    args: argparse.Namespace, env: dict[str, str], workdir: Path
+) -> list[list[base.Scenario]]:
+    """--repeat rounds of the cold paths, each on a fresh server and from the same data, each
+    path measured as the single-page runs measure a page."""
+    closed = argparse.Namespace(**{**vars(args), "users": COLD_CLIENTS})
+    rounds = []
+    for number in range(args.repeat):
+        log(f"cold paths: round {number + 1} of {args.repeat}")
+        reset(env)
+        server, port = serve(args, env, workdir, f"cold{number}")
+        scenarios = cold_scenarios()
+        try:
+            for index, scenario in enumerate(scenarios):
+                for attempt in range(1 + args.noisy_retries):
+                    base.run_locust(closed, scenario, index, server, port, workdir)
+                    other = scenario.result["cpu"].get("other", 0.0)
+                    if other <= base.NOISE_CORES or attempt == args.noisy_retries:
+                        break
+                    log(f"{scenario.name}: other processes used {other:.2f} cores; again")
+        finally:
+            base.stop(server)
+        rounds.append(scenarios)
     reset(env)
-    return done
+    return rounds
 
 
 # The report.
@@ -414,33 +317,13 @@ def endpoint_table(result: dict) -> list[str]:
     return rows
 
 
-def found(result: dict) -> str:
-    shares = result.get("found", {})
-
-    def share(label: str) -> str:
-        value = shares.get(label, float("nan"))
-        return "n/a" if value != value else f"{value:.0%}"
-
-    return f"{share('kept pages')} / {share('shared reads')}"
-
-
-def median_found(results: list[dict]) -> dict:
-    """The median share found of each counted cache over several runs, as one result."""
-    shares = {}
-    for label in ("kept pages", "shared reads"):
-        values = [r.get("found", {}).get(label, math.nan) for r in results]
-        values = [v for v in values if not math.isnan(v)]
-        shares[label] = statistics.median(values) if values else math.nan
-    return {"found": shares}
-
-
 def step_up_report(args: argparse.Namespace, results: list[dict]) -> list[str]:
     rows = [
         "| open pages | couples (users with their partner simulated) | pages polling (mean) "
         "| req/s | polls | p95 all (ms) | slowest endpoint p95 (ms) | failed "
         "| gunicorn CPU per request (ms) | cores: gunicorn / PostgreSQL / locust / other "
-        "| found kept / remembered | held |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |",
+        "| held |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for r in results:
         judged = [e for e in r["endpoints"].values() if e["requests"] >= MIN_SAMPLES]
@@ -449,7 +332,7 @@ def step_up_report(args: argparse.Namespace, results: list[dict]) -> list[str]:
             f"| {r['users']:,} | {r['plan']['couples']:,} ({r['plan']['paired']:,}) "
             f"| {r['polling_pages']:.0f} | {r['total']['rps']:.1f} | {r['poll_share']:.0%} "
             f"| {fmt(r['total']['p95'])} | {fmt(slowest)} | {r['total']['failures']} "
-            f"| {fmt(r.get('cpu_ms', float('nan')), 2)} | {cores(r['cpu'])} | {found(r)} "
+            f"| {fmt(r.get('cpu_ms', float('nan')), 2)} | {cores(r['cpu'])} "
             f"| {'yes' if r['held'] else 'no: ' + r['why']} |"
         )
     held = [r for r in results if r["held"]]
@@ -498,119 +381,63 @@ def spread(values: list[float], digits: int = 0) -> str:
     return " / ".join(fmt(v, digits) for v in (min(values), statistics.median(values), max(values)))
 
 
-def compare_report(args: argparse.Namespace, outcome: dict) -> list[str]:
-    runs = outcome["runs"]
-
-    def median(name: str, key) -> float:  # type: ignore[no-untyped-def]
-        values = [key(r) for r in runs[name] if key(r) == key(r)]
-        return statistics.median(values) if values else float("nan")
-
-    def rps(r: dict) -> float:
-        return r["total"]["rps"]
-
-    def p95(r: dict) -> float:
-        return r["total"]["p95"]
-
-    def cpu_ms(r: dict) -> float:
-        return r.get("cpu_ms", float("nan"))
-
-    on = {key: median("all on", key) for key in (rps, p95, cpu_ms)}
+def cold_report(rounds: list[list[base.Scenario]]) -> list[str]:
+    """Each path over the rounds (min / median / max), its ratio to its own round's baseline,
+    and the targets judged on the medians."""
+    baselines = [base.baseline_rps(scenarios) for scenarios in rounds]
     rows = [
-        "| configuration | req/s (min / median / max) | p95 ms (min / median / max) "
-        "| gunicorn CPU per request, ms (min / median / max) | req/s vs all on | p95 vs all on "
-        "| CPU per request vs all on | found kept / remembered | failed |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | --- | ---: |",
+        "| path | req/s | ratio to baseline | p50 (ms, median) | p95 (ms) | p99 (ms, median) "
+        "| requests | failed | target (medians) |",
+        "| --- | --- | --- | ---: | --- | ---: | ---: | ---: | --- |",
     ]
-    for name, _ in CONFIGS:
-        results = runs[name]
+    for index, first in enumerate(rounds[0]):
+        results = [scenarios[index].result for scenarios in rounds]
+        ratios = [r["rps"] / baseline for r, baseline in zip(results, baselines, strict=True)]
+        p95 = statistics.median(r["p95"] for r in results)
+        failed = sum(r["failures"] for r in results)
+        marks = []
+        if first.ratio_target is not None:
+            ok = statistics.median(ratios) >= first.ratio_target
+            marks.append(f"{'PASS' if ok else 'MISS'} ratio >= {first.ratio_target:.0%}")
+        if first.p95_target_ms is not None:
+            ok = p95 < first.p95_target_ms
+            marks.append(f"{'PASS' if ok else 'MISS'} p95 < {first.p95_target_ms:.0f} ms")
+        if failed:
+            marks.append(f"MISS {failed} failed requests")
         rows.append(
-            f"| {name} | {spread([rps(r) for r in results], 1)} "
-            f"| {spread([p95(r) for r in results])} | {spread([cpu_ms(r) for r in results], 2)} "
-            f"| {median(name, rps) / on[rps]:.2f} | {median(name, p95) / on[p95]:.2f} "
-            f"| {median(name, cpu_ms) / on[cpu_ms]:.2f} | {found(median_found(results))} "
-            f"| {sum(r['total']['failures'] + len(r['problems']) for r in results)} |"
-        )
-    lines = [*rows, ""]
-    lines.append(
-        "What each mechanism gains on the mix: the server CPU per request with it off, over "
-        f"all on (medians). The issue keeps a mechanism only if it gains at least "
-        f"{GAIN_TO_KEEP:.0%}."
-    )
-    lines.append("")
-    for name, mechanism in (
-        ("kept pages off", "kept pages (`trustapp/shells.py`)"),
-        ("shared reads off", "shared reads (`CoupleReads`)"),
-        ("prepared queries off", "prepared queries (`trustapp/prepared.py`)"),
-        ("all off", "all three together"),
-    ):
-        gain = median(name, cpu_ms) / on[cpu_ms] - 1
-        verdict = "gains enough to keep" if gain >= GAIN_TO_KEEP else "gains less than that"
-        lines.append(
-            f"- {mechanism}: {gain:+.0%} CPU per request without it; p95 "
-            f"{median(name, p95):.0f} ms against {on[p95]:.0f} ms: {verdict}."
-        )
-    names = sorted(
-        {n for results in runs.values() for r in results for n in r["endpoints"]},
-        key=lambda n: -sum(r["endpoints"].get(n, {}).get("requests", 0) for r in runs["all on"]),
-    )
-    lines += [
-        "",
-        "p95 (ms) of each endpoint, median of the runs:",
-        "",
-        "| endpoint | " + " | ".join(name for name, _ in CONFIGS) + " |",
-        "| --- |" + " ---: |" * len(CONFIGS),
-    ]
-    for endpoint in names:
-        cells = []
-        for name, _ in CONFIGS:
-            values = [
-                r["endpoints"][endpoint]["p95"]
-                for r in runs[name]
-                if endpoint in r["endpoints"] and r["endpoints"][endpoint]["requests"]
-            ]
-            cells.append(fmt(statistics.median(values)) if values else "n/a")
-        lines.append(f"| {endpoint} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "Cores during each run (gunicorn / PostgreSQL / locust / other), in run order:",
-        "",
-    ]
-    order = sorted(
-        ((r["order"], name, r) for name, results in runs.items() for r in results),
-        key=lambda item: item[0],
-    )
-    lines += [f"{n + 1}. {name}: {cores(r['cpu'])}" for n, (_, name, r) in enumerate(order)]
-    return lines
-
-
-def cold_report(done: list) -> list[str]:
-    scenarios = [scenario for _, scenario in done]
-    baseline = base.baseline_rps(scenarios)
-    rows = [
-        "| path | server | req/s | ratio to baseline | p50 (ms) | p95 (ms) | p99 (ms) "
-        "| requests | target |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
-    ]
-    for switches, scenario in done:
-        r = scenario.result
-        server = switched_off(switches) or "all on"
-        marks = base.verdicts(scenario, baseline)
-        rows.append(
-            f"| {scenario.name} | {server} | {r['rps']:.1f} | {r['rps'] / baseline:.0%} "
-            f"| {r['p50']:.0f} | {r['p95']:.0f} | {r['p99']:.0f} | {r['requests']:,} "
+            f"| {first.name} | {spread([r['rps'] for r in results], 1)} "
+            f"| {' / '.join(f'{v:.0%}' for v in (min(ratios), statistics.median(ratios), max(ratios)))} "
+            f"| {statistics.median(r['p50'] for r in results):.0f} "
+            f"| {spread([r['p95'] for r in results])} "
+            f"| {statistics.median(r['p99'] for r in results):.0f} "
+            f"| {sum(r['requests'] for r in results):,} | {failed} "
             f"| {', '.join(marks) if marks else 'the yardstick'} |"
         )
-    return [
+    lines = [
         *rows,
         "",
-        f"Baseline: {baseline:.1f} requests per second (the mean of its two runs). Targets "
-        "(issue 16): each poll's nothing-changed answer >= 80% of it; the step page and the "
-        "couple home drawn fresh >= 40%; the check-in answer >= 30% with p95 < 50 ms at 8 clients.",
+        f"{len(rounds)} round(s); where three numbers are given: min / median / max. Baseline: "
+        f"{spread(baselines, 1)} requests per second (each round's mean of its two runs). "
+        "Targets (issue 16): each poll's nothing-changed answer >= 80% of it; the step page and "
+        "the couple home drawn fresh >= 40%; the check-in answer >= 30% with p95 < 50 ms at "
+        f"{COLD_CLIENTS} clients.",
         "",
-        "Cores during each (gunicorn / PostgreSQL / locust / other):",
-        "",
-        *[f"- {s.name}: {cores(s.result.get('cpu', {}))}" for s in scenarios],
     ]
+    for number, scenarios in enumerate(rounds):
+        runs = [s.result["rps"] for s in scenarios if s.is_baseline]
+        if max(runs) > (1 + base.SPEED_DRIFT) * min(runs):
+            lines += [
+                f"**The machine's speed changed during round {number + 1}:** its baseline gave "
+                + " and ".join(f"{rps:.0f}" for rps in runs)
+                + " requests per second, first and last. Compare with care.",
+                "",
+            ]
+    lines += noise_lines([s.result for scenarios in rounds for s in scenarios])
+    lines += ["Cores during each run (gunicorn / PostgreSQL / locust / other), round by round:", ""]
+    for index, first in enumerate(rounds[0]):
+        cells = "; ".join(cores(scenarios[index].result.get("cpu", {})) for scenarios in rounds)
+        lines.append(f"- {first.name}: {cells}")
+    return lines
 
 
 def machine_lines(args: argparse.Namespace, load: str) -> list[str]:
@@ -635,6 +462,14 @@ def mix_load(args: argparse.Namespace) -> str:
         f"after checking in, {args.mix_pairs:.0%} of users with their partner simulated too, "
         f"{args.mix_warmup} s warm-up and {args.mix_duration} s measured per run, a fresh "
         "server and the same data for each run"
+    )
+
+
+def cold_load(args: argparse.Namespace) -> str:
+    return (
+        f"{COLD_CLIENTS} users per path (closed loop, no think time), {args.duration} s measured "
+        f"per path after sign-in and warm-up, {args.repeat} round(s), each on a fresh server "
+        "and the same data"
     )
 
 
@@ -688,29 +523,21 @@ def main(
         ]
         start, end, heading = MIX_START, MIX_END, "Latest mixed run"
     else:
-        outcome = compare(args, env, workdir)
-        all_runs = [r for results in outcome["runs"].values() for r in results]
+        rounds = cold_paths(args, env, workdir)
         lines = [
             stamp,
             "",
-            f"The mix at {outcome['users']:,} open partner pages "
-            f"({outcome['plan']['couples']:,} couples), {args.repeat} runs of each "
-            "configuration, interleaved:",
+            f"The cold paths, closed loop at {COLD_CLIENTS} clients (no think time):",
             "",
-            *noise_lines(all_runs),
-            *compare_report(args, outcome),
-            "",
-            "The cold paths, closed loop at 8 clients (no think time), as the single-page runs:",
-            "",
-            *cold_report(outcome["cold"]),
+            *cold_report(rounds),
             "",
             "Machine:",
             "",
-            *machine_lines(args, mix_load(args)),
+            *machine_lines(args, cold_load(args)),
             "",
             f"Seeding: {seed_output.strip().splitlines()[-1] if seed_output.strip() else ''}",
         ]
-        start, end, heading = COMPARE_START, COMPARE_END, "Latest on/off comparison"
+        start, end, heading = COLD_START, COLD_END, "Latest cold paths"
     # The security log's sign-ins (the cold paths' users) are INFO, whatever LOG_LEVEL says.
     errors = [
         line

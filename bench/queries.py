@@ -25,8 +25,10 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from couples.selectors import get_partnership  # noqa: E402
 from steps.management.commands.seed_bench import bench_email, current_step  # noqa: E402
 from steps.models import CheckInRound  # noqa: E402
+from steps.selectors import get_ledger_status  # noqa: E402
 from trustapp.accounts.models import User  # noqa: E402
 
 NUMBERS = re.compile(r"\b\d+\b")
@@ -51,6 +53,7 @@ class QueryTimer:
 
 def page_requests(client: Client, step: int, user: User) -> dict:
     poll_url: list[str] = []
+    ledger_url: list[str] = []
 
     def poll_check_in_state():  # type: ignore[no-untyped-def]
         if not poll_url:  # on the first, untimed call: the round the check-in above opened
@@ -59,6 +62,12 @@ def page_requests(client: Client, step: int, user: User) -> dict:
             ).pk
             poll_url.append(f"/space/steps/1/check-in/state/?waiting_on={waiting_on}")
         return client.get(poll_url[0], HTTP_HX_REQUEST="true")
+
+    def poll_ledger_status():  # type: ignore[no-untyped-def]
+        if not ledger_url:  # on the first, untimed call: `seen` as the step 6 page sends it
+            seen = get_ledger_status(get_partnership(user).couple).fingerprint
+            ledger_url.append(f"/space/questions/status/?seen={seen}")
+        return client.get(ledger_url[0], HTTP_HX_REQUEST="true")
 
     return {
         "baseline": lambda: client.get("/bench/baseline/"),
@@ -71,13 +80,11 @@ def page_requests(client: Client, step: int, user: User) -> dict:
         ),
         # The step page's polls (every 4 s while it is open), answered "nothing changed".
         "poll check-in state": poll_check_in_state,
-        "poll ledger status": lambda: client.get(
-            "/space/questions/status/?seen=0-0", HTTP_HX_REQUEST="true"
-        ),
+        "poll ledger status": poll_ledger_status,
     }
 
 
-EXPECTED_STATUS = {"poll check-in state": 204}
+EXPECTED_STATUS = {"poll check-in state": 204, "poll ledger status": 204}
 
 
 def profile(couples: list[int], rounds: int, repeats: int) -> dict:

@@ -4,8 +4,7 @@
                                 [--users 8] [--duration 45] [--workers 2] [--threads 4]
                                 [--quiet-wait 120] [--noisy-retries 1] [--no-write]
                                 [--env KEY=VALUE ...]
-                                [--mix [--mix-levels 50,100,...] | --compare-mechanisms
-                                 [--compare-users 800] [--repeat 3]]
+                                [--mix [--mix-levels 50,100,...] | --cold-paths [--repeat 3]]
 
 Steps: create the database `trustapp_bench` if it is missing (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/trustapp_bench; a DATABASE_URL of yours is ignored on
@@ -15,7 +14,8 @@ on a free port of 127.0.0.1, and run locust headless once per page (the baseline
 last), each run with the whole server to itself. Then profile each page's queries in-process, stop gunicorn, print the table,
 and write it into docs/benchmarks.md. Everything stays on 127.0.0.1 and every wait is bounded.
 
-`--mix` and `--compare-mechanisms` run the mixed workload instead (bench/mix.py).
+`--mix` runs the mixed workload instead, and `--cold-paths` the polls' "nothing changed"
+answers, the pages and the check-in answer as ratios to the baseline (bench/mix.py).
 """
 
 import argparse
@@ -68,18 +68,12 @@ class Scenario:
         return self.user_class == "BaselineUser"
 
 
-KEPT = "kept page, nothing changed between requests"
-
-
 # The baseline is measured first and last: if the machine's speed changes during the run (a
 # virtual machine's neighbours), the two differ, and the ratios use their mean.
 SCENARIOS = [
     Scenario("baseline", "BaselineUser", None, None),
-    # These users ask for the same page again and again with nothing changed in between: after
-    # the first request, each is a kept page (trustapp/shells.py), and the label says so. The
-    # mixed run (--mix) and the cold paths (--compare-mechanisms) measure the pages drawn fresh.
-    Scenario(f"couple home ({KEPT})", "HomeUser", RATIO_TARGET, P95_TARGET_MS, "couple home"),
-    Scenario(f"step page ({KEPT})", "StepUser", RATIO_TARGET, P95_TARGET_MS, "step page"),
+    Scenario("couple home", "HomeUser", RATIO_TARGET, P95_TARGET_MS),
+    Scenario("step page", "StepUser", RATIO_TARGET, P95_TARGET_MS),
     Scenario("submit check-in", "CheckInUser", None, P95_TARGET_MS),
     Scenario("baseline, again", "BaselineUser", None, None, stat_name="baseline"),
 ]
@@ -137,16 +131,19 @@ def parse_args() -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="extra environment for the server, e.g. DATABASE_POOL=1 (recorded in the docs)",
     )
-    mix = parser.add_argument_group("the mixed run (bench/mix.py, docs/benchmarks.md)")
+    mix = parser.add_argument_group(
+        "the mixed run and the cold paths (bench/mix.py, docs/benchmarks.md)"
+    )
     mix.add_argument(
         "--mix",
         action="store_true",
         help="the realistic mix, stepped up until an endpoint's p95 passes --mix-p95",
     )
     mix.add_argument(
-        "--compare-mechanisms",
+        "--cold-paths",
         action="store_true",
-        help="the mix with each speed mechanism on and off, then the cold paths",
+        help="each poll's nothing-changed answer, the step page, the couple home and the "
+        "check-in answer, closed loop at 8 clients, as ratios to the baseline",
     )
     mix.add_argument(
         "--mix-levels",
@@ -177,11 +174,14 @@ def parse_args() -> argparse.Namespace:
         default="20,120",
         help="MIN,MAX seconds a step page stays open (polling) after checking in",
     )
-    mix.add_argument("--compare-users", type=int, default=800, help="open pages in each run")
-    mix.add_argument("--repeat", type=int, default=3, help="runs of each configuration")
+    mix.add_argument(
+        "--repeat", type=int, default=3, help="--cold-paths: rounds (min / median / max)"
+    )
     args = parser.parse_args()
-    if args.mix and args.compare_mechanisms:
-        parser.error("--mix and --compare-mechanisms are separate runs: choose one")
+    if args.mix and args.cold_paths:
+        parser.error("--mix and --cold-paths are separate runs: choose one")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if args.users > args.couples:
         parser.error("--users must not exceed --couples: each user is a partner of its own couple")
     return args
@@ -796,7 +796,7 @@ def main() -> None:
         print(seed_output, end="", flush=True)
         log("collecting static files")
         manage(env, "collectstatic", "--no-input", "--verbosity", "0")
-        if args.mix or args.compare_mechanisms:
+        if args.mix or args.cold_paths:
             import mix  # bench/mix.py, beside this file
 
             mix.main(args, env, workdir, seed_output, started)

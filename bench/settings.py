@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from trustapp.settings import *  # noqa: F403
-from trustapp.settings import CACHES, STATIC_ROOT
+from trustapp.settings import STATIC_ROOT
 
 BENCHMARK_BASELINE = True
 
@@ -15,9 +15,3 @@ STATIC_ROOT = Path(os.environ.get("BENCH_STATIC_ROOT", STATIC_ROOT))
 # Every locust user signs in from 127.0.0.1, and each page's run signs in its own users: allauth's
 # 30 logins a minute per IP would refuse the fourth run. Only the login limit is raised.
 ACCOUNT_RATE_LIMITS = {"login": "600/m/ip"}
-
-# The mixed run counts how often a kept page and a remembered read are found (bench/counting.py).
-if os.environ.get("BENCH_CACHE_COUNTS"):
-    for _name in ("page_shells", "shared_reads"):
-        if CACHES[_name]["BACKEND"].endswith(".LocMemCache"):
-            CACHES[_name] = {**CACHES[_name], "BACKEND": "bench.counting.CountingLocMemCache"}

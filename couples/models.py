@@ -1,8 +1,6 @@
 import hashlib
 import secrets
-import uuid
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -14,16 +12,6 @@ class Role(models.TextChoices):
     HURT = "hurt", "I was hurt"
     BROKE_TRUST = "broke_trust", "I broke the trust"
     MUTUAL = "mutual", "It's mutual / complicated"
-
-
-def new_revision() -> str:
-    return uuid.uuid4().hex
-
-
-class CoupleQuerySet(models.QuerySet["Couple"]):
-    def touch(self) -> int:
-        """Give these couples a new revision: what their pages show has changed."""
-        return self.update(revision=new_revision())
 
 
 class Couple(models.Model):
@@ -42,30 +30,12 @@ class Couple(models.Model):
         blank=True,
         related_name="+",
     )
-    # Names the state of everything the couple's pages show from the steps: a new random value
-    # whenever any of it changes (steps.signals), so the pages can remember what they read
-    # under it (steps.selectors.CoupleReads). Random, not a counter: a restored backup or a
-    # rolled-back test can never bring back a value that once named other data.
-    revision = models.CharField(max_length=32, default=new_revision, editable=False)
-
-    objects = CoupleQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["ended_at"])]
 
     def __str__(self) -> str:
         return f"Couple {self.pk}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # Only touch() changes the revision: saving an older copy of the row must never bring
-        # back a revision whose remembered reads no longer match the data.
-        if not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "revision"
-            ]
-        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from django.conf import settings
-from django.core.cache import caches
 from django.db.models import Count, Max, Model, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
@@ -266,8 +264,7 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
     my_answer = None
     partner_has_answered = False
     if open_round is not None:
-        # Only the asking partner's own answer leaves here: the state may be remembered
-        # (CoupleReads), and the other answer is not theirs to see yet.
+        # Only the asking partner's own answer leaves here: the other is not theirs to see yet.
         for answer in answers_in[open_round.pk]:
             if answer.author_id == me:
                 my_answer = answer
@@ -304,6 +301,13 @@ _open_round = PreparedQuery(
     "couple",
     "step",
 )
+
+
+def is_round_open(couple_id: int, step: int, round_pk: str) -> bool:
+    """Whether `round_pk` (as a poll sends it) is still the step's open round: all that a
+    waiting partner's poll reads while nothing has changed."""
+    found = _open_round(couple=couple_id, step=step)
+    return bool(found) and str(found[0].pk) == round_pk
 
 
 def get_open_round(couple: Couple, step: int) -> CheckInRound | None:
@@ -470,8 +474,25 @@ def is_set_aside(partnership: Partnership) -> bool:
     return latest is not None and latest.has_concern
 
 
-def count_unanswered_questions(couple: Couple) -> int:
-    return Question.objects.filter(couple=couple).exclude(status=QuestionStatus.ANSWERED).count()
+@dataclass(frozen=True)
+class LedgerStatus:
+    unanswered: int
+    # Changes whenever anything in the ledger changes, so a poll can answer "nothing new".
+    fingerprint: str
+
+
+def get_ledger_status(couple: Couple) -> LedgerStatus:
+    """What the step 6 poll and the couple home show of the ledger, in one query."""
+    latest = Question.objects.filter(couple=couple).aggregate(
+        stamp=Max("updated_at"),
+        count=Count("pk"),
+        unanswered=Count("pk", filter=~Q(status=QuestionStatus.ANSWERED)),
+    )
+    stamp = latest["stamp"]
+    return LedgerStatus(
+        unanswered=latest["unanswered"],
+        fingerprint=f"{latest['count']}-{stamp.timestamp() if stamp else 0}",
+    )
 
 
 def get_ledger(couple: Couple) -> list[Question]:
@@ -480,14 +501,6 @@ def get_ledger(couple: Couple) -> list[Question]:
             Prefetch("entries", queryset=QuestionEntry.objects.order_by("created_at", "pk"))
         )
     )
-
-
-def ledger_fingerprint(couple: Couple) -> str:
-    """Changes whenever anything in the ledger changes, so a poll can answer 'nothing new'."""
-    questions = Question.objects.filter(couple=couple)
-    latest = questions.aggregate(Max("updated_at"), Count("pk"))
-    stamp = latest["updated_at__max"]
-    return f"{latest['pk__count']}-{stamp.timestamp() if stamp else 0}"
 
 
 @dataclass(frozen=True)
@@ -706,40 +719,18 @@ class SafetyAnswer:
 
 
 class CoupleReads:
-    """The shared reads of the couple home and the step page, remembered in this process under
-    the couple's revision.
+    """The shared reads of the couple home and the step page, each made at most once per
+    request: the step page's check-in part and step 11's tool both show the journey, say."""
 
-    Every change to what these reads show gives the couple a new revision (steps.signals), in
-    the same transaction, and the revision comes with the partnership each request loads. So a
-    remembered read is never older than the revision the request started with, and a change
-    shows on the very next request, on every server. Only requests that write nothing may
-    remember (`remember`): after a write, the partnership in hand carries the old revision.
-
-    Reflections are never remembered. Of the private safety check, only whether the asking
-    partner's latest one raised a concern is, under their own key; never the answers."""
-
-    def __init__(self, partnership: Partnership, *, remember: bool) -> None:
+    def __init__(self, partnership: Partnership) -> None:
         self.partnership = partnership
-        # SHARED_READS=0 switches the remembering off: every read goes to the database.
-        self.remember = remember and settings.SHARED_READS
-        # Within one request each read happens once, remembered or not: the step page's check-in
-        # part and step 11's tool both show the journey.
-        self._this_request: dict[str, Any] = {}
+        self._this_request: dict[tuple[object, ...], Any] = {}
 
     def _read(self, name: str, read: Callable[[], T], *parts: object) -> T:
-        couple = self.partnership.couple
-        key = ":".join(map(str, ("reads", name, couple.pk, couple.revision, *parts)))
+        key = (name, *parts)
         if key not in self._this_request:
-            self._this_request[key] = self._remembered(key, read) if self.remember else read()
+            self._this_request[key] = read()
         return self._this_request[key]
-
-    @staticmethod
-    def _remembered(key: str, read: Callable[[], T]) -> T:
-        remembered = caches["shared_reads"].get(key)
-        if remembered is None:
-            remembered = read()
-            caches["shared_reads"].set(key, remembered)
-        return remembered
 
     def progress(self) -> Progress:
         couple = self.partnership.couple
@@ -763,15 +754,14 @@ class CoupleReads:
             latest = get_latest_safety_check(self.partnership)
             return None if latest is None else SafetyAnswer(has_concern=latest.has_concern)
 
-        # Remembered as a one-item list: a remembered None would look like nothing remembered.
-        return self._read("safety", lambda: [read()], self.partnership.user_id)[0]
+        return self._read("safety", read, self.partnership.user_id)
 
     def check_in_state(self, step: int) -> CheckInState:
         me = self.partnership.user_id
         return self._read("check-in", lambda: get_check_in_state(self.partnership, step), me, step)
 
-    def unanswered_questions(self) -> int:
-        return self._read("unanswered", lambda: count_unanswered_questions(self.partnership.couple))
+    def ledger_status(self) -> LedgerStatus:
+        return self._read("ledger-status", lambda: get_ledger_status(self.partnership.couple))
 
     def waiting(self) -> Waiting:
         me = self.partnership.user_id
@@ -781,9 +771,6 @@ class CoupleReads:
     # by both are one partner's own, so those two tools read afresh.
     def ledger(self) -> list[Question]:
         return self._read("ledger", lambda: get_ledger(self.partnership.couple))
-
-    def ledger_fingerprint(self) -> str:
-        return self._read("ledger-fingerprint", lambda: ledger_fingerprint(self.partnership.couple))
 
     def understandings(self) -> list[Understanding]:
         return self._read("understandings", lambda: get_understandings(self.partnership.couple))

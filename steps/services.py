@@ -137,7 +137,6 @@ def _reveal(
     )
     if not revealed:
         return  # someone else revealed it: they send the emails
-    Couple.objects.filter(pk=check_in_round.couple_id).touch()  # update() sends no signal
     if answers and all(answer.ready for answer in answers):
         StepCompletion.objects.get_or_create(
             couple_id=check_in_round.couple_id,
@@ -229,8 +228,8 @@ def ask_to_resume(*, partnership: Partnership, note: str) -> Pause:
 def record_safety_check(
     *, partnership: Partnership, afraid: bool, pressured: bool, harmed: bool, self_harm: bool
 ) -> SafetyCheck:
-    # Atomic, with the couple locked as every shared write is: the check and the couple's new
-    # revision (steps.signals) land together, so a concern sets the shared parts aside at once.
+    # With the couple locked, as every shared write is: a check-in in flight lands before the
+    # check or sees it, so a concern sets the shared parts aside at once.
     with transaction.atomic():
         Couple.objects.select_for_update().get(pk=partnership.couple_id)
         return SafetyCheck.objects.create(
@@ -511,4 +510,4 @@ def delete_account(*, user: User) -> None:
             cancelled_at=timezone.now()
         )
         security_log.info("account deleted: user=%s", user.pk)
-        user.delete()  # gives each of their couples a new revision (steps.signals)
+        user.delete()

@@ -22,7 +22,6 @@ from couples.selectors import (
     get_consent_state,
     get_counselor_accesses,
     get_couple_panel,
-    get_partner_seat,
     get_partnership,
     get_partnership_or_404,
     is_counselor,
@@ -63,13 +62,13 @@ from steps.models import (
 )
 from steps.selectors import (
     CoupleReads,
-    count_unanswered_questions,
     get_apology_state,
     get_counselor_summary,
     get_couples_at_a_glance,
     get_forgiveness_state,
     get_journey_state,
     get_latest_safety_check,
+    get_ledger_status,
     get_next_action,
     get_progress,
     get_reflection_for,
@@ -77,10 +76,9 @@ from steps.selectors import (
     get_shared_for,
     get_trust_history,
     is_among_latest,
-    ledger_fingerprint,
+    is_round_open,
 )
 from trustapp.accounts.decorators import verified_email_required
-from trustapp.shells import Slot, render_with_slots
 
 security_log = logging.getLogger("trustapp.security")
 
@@ -98,29 +96,13 @@ def home(request: HttpRequest) -> HttpResponse:
     partnership = get_partnership(request.user)
     if partnership is None:
         return redirect("counselor_dashboard" if is_counselor(request.user) else "couple_start")
-    # Alone in the space, the page shows the invitation's state, which no revision follows.
-    alone = get_partner_seat(partnership) is None
-    return render_with_slots(
-        request,
-        "steps/home.html",
-        context=lambda: _home_context(_reads(request, partnership)),
-        slots={},
-        key=None
-        if alone
-        else _kept_page_key(request, partnership, "home", _time_together(partnership)),
-    )
+    return render(request, "steps/home.html", _home_context(CoupleReads(partnership)))
 
 
 def _time_together(partnership: Partnership) -> str:
     """How long the couple has been at it, as the home says it: from the first whole day."""
     started = partnership.couple.created_at
     return timesince(started) if (timezone.now() - started).days > 0 else ""
-
-
-def _reads(request: HttpRequest, partnership: Partnership) -> CoupleReads:
-    # A request that changes nothing may use what this process remembers of the couple; one
-    # that writes holds the revision from before its own write, so it reads afresh.
-    return CoupleReads(partnership, remember=request.method in ("GET", "HEAD"))
 
 
 def _home_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
@@ -143,7 +125,7 @@ def _home_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
         "next_action": next_action,
         "next_action_step": get_step_or_404(next_action.step) if next_action.step else None,
         # A partner whose safety comes first is never prompted to take part in anything shared.
-        "unanswered": 0 if set_aside else reads.unanswered_questions(),
+        "unanswered": 0 if set_aside else reads.ledger_status().unanswered,
         "chart_html": trust_chart_html(partnership.couple, partners, reads.trust_history_stamp()),
         "time_together": _time_together(partnership),
         "role_form": RoleForm(initial={"role": partnership.role}),
@@ -181,8 +163,7 @@ def _tool_context(reads: CoupleReads, number: int) -> dict[str, Any]:
     if number == 6:
         return {
             "questions": reads.ledger(),
-            "unanswered": reads.unanswered_questions(),
-            "fingerprint": reads.ledger_fingerprint(),
+            "ledger_status": reads.ledger_status(),
             "question_form": QuestionForm(),
             "entry_form": QuestionEntryForm(),
         }
@@ -244,24 +225,7 @@ def _check_in_context(reads: CoupleReads, number: int) -> dict[str, Any]:
 
 def _step_context(request: HttpRequest, partnership: Partnership, number: int, **extra) -> dict:  # type: ignore[no-untyped-def]
     """The whole step page in one context: what it shares and the viewer's own parts."""
-    reads = _reads(request, partnership)
-    private_tool = _tool_context(reads, number) if number in _PRIVATE_TOOL_STEPS else {}
-    return {
-        **_shared_step_context(reads, number),
-        **private_tool,
-        **_reflections_context(request, number),
-        **extra,
-    }
-
-
-# Steps whose tool shows a partner's own unfinished writing (an apology draft, a forgiveness
-# decision the other has not made yet): read and drawn afresh for every request, never kept.
-_PRIVATE_TOOL_STEPS = {7, 11}
-
-
-def _shared_step_context(reads: CoupleReads, number: int) -> dict:
-    """Everything the step page shows but its private parts: the reflections, and the tool of
-    steps 7 and 11."""
+    reads = CoupleReads(partnership)
     context = _check_in_context(reads, number)
     context.update(
         {
@@ -270,8 +234,10 @@ def _shared_step_context(reads: CoupleReads, number: int) -> dict:
             "tool_template": (
                 f"steps/tools/step-{number:02d}.html" if number in TOOL_STEPS else None
             ),
-            **(_tool_context(reads, number) if number not in _PRIVATE_TOOL_STEPS else {}),
+            **_tool_context(reads, number),
             "previous_step": number - 1 if number > 1 else None,
+            **_reflections_context(request, number),
+            **extra,
         }
     )
     return context
@@ -285,8 +251,7 @@ def _reflections_context(request: HttpRequest, number: int) -> dict:
 
 
 def _reflection_form_context(request: HttpRequest, number: int) -> dict:
-    """The reflections section around the list: the prompts and the form (the partner it is
-    kept from is named from the panel of the page's shared context)."""
+    """The reflections section around the list: the prompts and the form."""
     step = get_step_or_404(number)
     return {
         "step": step,
@@ -307,55 +272,12 @@ def _reflection_list_context(request: HttpRequest, number: int) -> dict:
     }
 
 
-def _kept_page_key(request: HttpRequest, partnership: Partnership, *page: object) -> str | None:
-    """Names everything a kept couple page shows (`page` adds what only that page shows), so
-    that it is shown only while all of it is unchanged: the couple's revision (each shared read,
-    the pause, the viewer's safety answer), who is looking and with what menu, both partners'
-    seats as the page names them, and the date (step 9 offers today's). An ended couple's pages
-    are drawn each time: rare, and read-only."""
-    couple = partnership.couple
-    if couple.ended_at is not None:
-        return None
-    partner = get_partner_seat(partnership)
-    seats = [partnership] + ([partner] if partner else [])
-    return repr(
-        (
-            *page,
-            couple.pk,
-            couple.revision,
-            request.user.is_counselor,
-            timezone.localdate().isoformat(),
-            [(seat.pk, seat.user_id, seat.role, seat.user.display_name) for seat in seats],
-        )
-    )
-
-
 @require_GET
 @verified_email_required
 def step_detail(request: HttpRequest, number: int) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
     get_step_or_404(number)
-    slots = {
-        "reflection_list": Slot(
-            "steps/step.html#reflection-list", lambda: _reflection_list_context(request, number)
-        )
-    }
-    if number in _PRIVATE_TOOL_STEPS:
-        slots["tool"] = Slot(
-            f"steps/tools/step-{number:02d}.html#tool",
-            lambda: _tool_part_context(_reads(request, partnership), number),
-        )
-    return render_with_slots(
-        request,
-        "steps/step.html",
-        context=lambda: {
-            **_shared_step_context(_reads(request, partnership), number),
-            **_reflection_form_context(request, number),
-        },
-        slots=slots,
-        # The form writes back to the list as shown: the latest ten, or all of them.
-        key=_kept_page_key(request, partnership, "step", number, _shows_all_reflections(request)),
-    )
+    return render(request, "steps/step.html", _step_context(request, partnership, number))
 
 
 @require_POST
@@ -468,7 +390,7 @@ def check_in_submit(request: HttpRequest, number: int) -> HttpResponse:
             form = None
     # Under htmx only the check-in part is swapped in, so only its data is read again.
     if request.htmx:
-        context = _check_in_context(_reads(request, partnership), number)
+        context = _check_in_context(CoupleReads(partnership), number)
     else:
         context = _step_context(request, partnership, number)
     context["check_in_error"] = error
@@ -484,11 +406,9 @@ def check_in_state(request: HttpRequest, number: int) -> HttpResponse:
     """Polled while a partner waits for the other's answer: 204 until the round is revealed."""
     partnership = get_partnership_or_404(request.user)
     get_step_or_404(number)
-    reads = _reads(request, partnership)
-    state = reads.check_in_state(number)
-    waiting_on = request.GET.get("waiting_on")
-    if waiting_on and state.open_round is not None and str(state.open_round.pk) == waiting_on:
+    if is_round_open(partnership.couple_id, number, request.GET.get("waiting_on", "")):
         return HttpResponse(status=204)
+    reads = CoupleReads(partnership)
     return render(request, "steps/step.html#check-in", _check_in_context(reads, number))
 
 
@@ -500,7 +420,7 @@ def check_in_state(request: HttpRequest, number: int) -> HttpResponse:
 def pause_page(request: HttpRequest) -> HttpResponse:
     """Taking a break: who paused, their notes, and what this partner can do about it."""
     partnership = get_partnership_or_404(request.user)
-    return render(request, "steps/pause.html", _pause_context(_reads(request, partnership)))
+    return render(request, "steps/pause.html", _pause_context(CoupleReads(partnership)))
 
 
 def _pause_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
@@ -578,7 +498,7 @@ def _pause_page_action(
     """A form of the break page: back to the page with its errors, keeping the note typed; or
     `action(note)`, then say how it went."""
     if not form.is_valid():
-        context = _pause_context(_reads(request, partnership), **{form_name: form})
+        context = _pause_context(CoupleReads(partnership), **{form_name: form})
         return render(request, "steps/pause.html", context)
     try:
         action(form.cleaned_data["note"])
@@ -624,7 +544,7 @@ def _tool_response(
     request: HttpRequest, partnership: Partnership, number: int, **overrides: Any
 ) -> HttpResponse:
     if request.htmx:
-        context = {**_tool_part_context(_reads(request, partnership), number), **overrides}
+        context = {**_tool_part_context(CoupleReads(partnership), number), **overrides}
         return render(request, f"steps/tools/step-{number:02d}.html#tool", context)
     if not overrides:
         return redirect(reverse("step_detail", args=[number]) + "#tool")
@@ -689,18 +609,17 @@ def question_respond(request: HttpRequest, question_id: int) -> HttpResponse:
 @require_GET
 @verified_email_required
 def ledger_status(request: HttpRequest) -> HttpResponse:
-    """Polled by both partners on step 6: the unanswered count, and a way to see what changed,
-    without ever replacing a form someone is typing in."""
+    """Polled by both partners on step 6: 204 while nothing changed since `seen`; otherwise the
+    unanswered count and a way to see what changed, never replacing a form someone is typing in."""
     partnership = get_partnership_or_404(request.user)
-    couple = partnership.couple
+    status = get_ledger_status(partnership.couple)
+    seen = request.GET.get("seen", "")
+    if seen == status.fingerprint:
+        return HttpResponse(status=204)
     return render(
         request,
         "steps/tools/step-06.html#ledger-status",
-        {
-            "unanswered": count_unanswered_questions(couple),
-            "fingerprint": ledger_fingerprint(couple),
-            "seen": request.GET.get("seen", ""),
-        },
+        {"ledger_status": status, "seen": seen},
     )
 
 

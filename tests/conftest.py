@@ -39,19 +39,9 @@ def _test_settings(settings):  # type: ignore[no-untyped-def]
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "test-fragments",
         },
-        "shared_reads": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "test-shared-reads",
-        },
-        "page_shells": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "test-page-shells",
-        },
     }
     cache.clear()
     caches["fragments"].clear()
-    caches["shared_reads"].clear()
-    caches["page_shells"].clear()
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from django.test import Client, override_settings
 from django.urls import path, reverse
 from django.utils import timezone
 
-from couples.models import Couple, Partnership, Role
+from couples.models import Partnership, Role
 from couples.services import end_couple, invite_counselor, invite_partner, start_couple
 from steps import services
 from steps.models import CheckIn
@@ -464,7 +464,6 @@ def _couple_pages(
     CheckIn.objects.filter(author=alex.user, round__step=2).update(
         created_at=timezone.now() - timedelta(days=4)
     )
-    Couple.objects.filter(pk=ours.couple_id).touch()
     for persona, name in both:
         crawl.visit_all(
             persona.client,

@@ -31,7 +31,6 @@ def fields(partnership: Partnership) -> tuple:
         partnership.joined_at,
         partnership.couple.pk,
         partnership.couple.created_at,
-        partnership.couple.revision,
         partnership.user.email,
         partnership.user.display_name,
     )

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
@@ -57,8 +56,6 @@ class PreparedQuery[M: Model]:
     def __call__(self, **ids: int) -> list[M]:
         if set(ids) != self._ids or any(type(value) is not int for value in ids.values()):
             raise TypeError(f"Call with integer ids for {sorted(self._ids)}, not {ids!r}.")
-        if not settings.PREPARED_QUERIES:  # switched off (PREPARED_QUERIES=0): Django compiles
-            return list(self._build(**ids))
         alias = router.db_for_read(self.model)
         connection = connections[alias]
         compiled = self._compiled.get((alias, connection.vendor))

@@ -191,39 +191,7 @@ CACHES = {
         "TIMEOUT": 10 * 60,
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
-    # What the couple home and the step page read of a couple's shared steps, per couple
-    # revision (steps.selectors.CoupleReads), in each process's memory: a few kilobytes each,
-    # more for a long question ledger; old revisions' entries leave by expiry or culling. Never
-    # a reflection or a safety answer, and never a partner's answer before it is revealed.
-    "shared_reads": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "trustapp-shared-reads",
-        "TIMEOUT": 10 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 10_000},
-    },
-    # Step pages and couple homes drawn once per couple revision, viewer and page, with slots
-    # for each request's own parts (trustapp.shells): never a reflection, never another person's
-    # page. About 20-40 kilobytes each; a page only comes back while the person browses, so few
-    # are kept. Off under DEBUG, where templates change while the server runs.
-    "page_shells": {
-        "BACKEND": (
-            "django.core.cache.backends.dummy.DummyCache"
-            if DEBUG
-            else "django.core.cache.backends.locmem.LocMemCache"
-        ),
-        "LOCATION": "trustapp-page-shells",
-        "TIMEOUT": 10 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 500},
-    },
 }
-
-# The three speed mechanisms, each on unless set to 0. Production leaves them on; they exist so
-# that the benchmark can measure each one on and off in one run (`make bench
-# BENCH_ARGS="--compare-mechanisms"`, docs/benchmarks.md). A mechanism deleted later takes its
-# switch with it.
-KEPT_PAGES = envbool("KEPT_PAGES", True)  # trustapp.shells: pages kept whole (page_shells)
-SHARED_READS = envbool("SHARED_READS", True)  # steps.selectors.CoupleReads (shared_reads)
-PREPARED_QUERIES = envbool("PREPARED_QUERIES", True)  # trustapp.prepared: SQL compiled once
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))

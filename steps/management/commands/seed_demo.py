@@ -371,8 +371,6 @@ class Command(BaseCommand):
                 StepCompletion.objects.filter(round=check_in_round).update(completed_at=revealed)
                 counts["revealed"] += 1
             counts["rounds"] += 1
-        # The dates moved by update(), which sends no signal: what the pages remember goes.
-        Couple.objects.filter(pk=sam_seat.couple_id).touch()
         return counts
 
     def _write_reflections(

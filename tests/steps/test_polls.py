@@ -1,0 +1,77 @@
+"""The pages' polls answer "nothing changed" with a 204 and the fewest reads: a partner's page
+polls every four seconds for as long as it stays open, so most of the app's requests are these."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from steps.models import CheckInRound
+from steps.selectors import get_ledger_status
+from steps.services import CheckInAnswer, ask_question, submit_check_in
+from tests.steps.helpers import HTMX, partnership_of
+
+# The session, the user, both partners (with their couple), and one indexed read of the poll's
+# own state: no reflections, no steps, no tools, nothing that grows with the couple's history.
+NOTHING_CHANGED_QUERIES = 4
+
+
+def tables_read(queries: CaptureQueriesContext) -> set[str]:
+    # The main table of each query: the last FROM (the user's query has a subquery before it).
+    return {query["sql"].rsplit(" FROM ", 1)[1].split()[0].strip('"') for query in queries}
+
+
+@pytest.fixture
+def waiting_poll(partner_a, partner_b) -> str:
+    """Alex has checked in on step 1 and waits for Blake: the URL Alex's step page polls."""
+    submit_check_in(
+        partnership=partnership_of(partner_a), step=1, answer=CheckInAnswer(3, 5, False, "")
+    )
+    round_pk = CheckInRound.objects.get().pk
+    return f"{reverse('check_in_state', args=[1])}?waiting_on={round_pk}"
+
+
+def test_a_waiting_partners_poll_reads_only_who_asks_and_the_open_round(
+    partner_a, waiting_poll
+) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        response = partner_a.client.get(waiting_poll, **HTMX)
+    assert response.status_code == 204
+    assert len(queries) == NOTHING_CHANGED_QUERIES
+    assert tables_read(queries) == {
+        "django_session",
+        "accounts_user",
+        "couples_partnership",
+        "steps_checkinround",
+    }
+
+
+@pytest.mark.parametrize("waiting_on", ["", "abc", "99999999999999999999999", "-1", " 1"])
+def test_a_poll_for_no_open_round_draws_the_check_in(partner_a, waiting_poll, waiting_on) -> None:
+    response = partner_a.client.get(
+        reverse("check_in_state", args=[1]), {"waiting_on": waiting_on}, **HTMX
+    )
+    assert response.status_code == 200
+    assert response.content.decode().lstrip().startswith('<section id="check-in"')
+
+
+def test_the_poll_draws_the_reveal_once_the_partner_answers(
+    partner_a, partner_b, waiting_poll
+) -> None:
+    submit_check_in(
+        partnership=partnership_of(partner_b), step=1, answer=CheckInAnswer(4, 6, False, "hi")
+    )
+    response = partner_a.client.get(waiting_poll, **HTMX)
+    assert response.status_code == 200
+    assert "hi" in response.content.decode()
+
+
+def test_an_unchanged_ledger_poll_is_one_read_and_a_204(partner_a, partner_b) -> None:
+    ask_question(partnership=partnership_of(partner_b), text="Where were you?")
+    seen = get_ledger_status(partnership_of(partner_a).couple).fingerprint
+    url = f"{reverse('ledger_status')}?seen={seen}"
+    with CaptureQueriesContext(connection) as queries:
+        response = partner_a.client.get(url, **HTMX)
+    assert response.status_code == 204
+    assert len(queries) == NOTHING_CHANGED_QUERIES
+    assert "steps_question" in tables_read(queries)
