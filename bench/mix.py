@@ -101,30 +101,14 @@ def run_mix(
     )
     spawn_rate = min(users, 100)  # locust warns above 100 a second
     limit = users / spawn_rate + STAGGER + args.mix_warmup + args.mix_duration + 180
-    command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(ROOT / "bench" / "locustfile.py"),
-        "--headless",
-        "--users",
-        str(users),
-        "--spawn-rate",
-        str(spawn_rate),
-        "--run-time",  # a hard stop only: the locustfile stops the run itself
-        f"{limit:.0f}s",
-        "--stop-timeout",
-        "5",
-        "--host",
-        f"http://127.0.0.1:{port}",
-        "--csv",
-        str(prefix),
-        "--only-summary",
-        "--loglevel",
-        "WARNING",
-        "MixUser",
-    ]
+    command = base.locust_command(
+        users=users,
+        spawn_rate=spawn_rate,
+        run_time=limit,
+        port=port,
+        prefix=prefix,
+        user_class="MixUser",
+    )
     busy_before = base.wait_for_quiet(args.quiet_wait)
     probe = base.cpu_probe()
     log(f"mix: {users} open partner pages, {args.mix_duration} s after {args.mix_warmup} s warm-up")

@@ -247,9 +247,39 @@ def bench_env(args: argparse.Namespace, port: int, static_root: Path) -> dict[st
     return env
 
 
-def manage(env: dict[str, str], *command: str, timeout: float = 600) -> str:
-    result = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
-        [sys.executable, "manage.py", *command],
+def locust_command(
+    *, users: int, spawn_rate: int, run_time: float, port: int, prefix: Path, user_class: str
+) -> list[str]:
+    """Headless locust on bench/locustfile.py; `run_time` is a hard stop only."""
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(spawn_rate),
+        "--run-time",
+        f"{run_time:.0f}s",
+        "--stop-timeout",
+        "5",
+        "--host",
+        f"http://127.0.0.1:{port}",
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        user_class,
+    ]
+
+
+def _run_python(env: dict[str, str], argv: list[str], label: str, timeout: float) -> str:
+    result = subprocess.run(  # noqa: S603 (our own interpreter and scripts)
+        [sys.executable, *argv],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -259,25 +289,18 @@ def manage(env: dict[str, str], *command: str, timeout: float = 600) -> str:
     )
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"manage.py {command[0]} failed")
+        raise SystemExit(f"{label} failed")
     return result.stdout
+
+
+def manage(env: dict[str, str], *command: str, timeout: float = 600) -> str:
+    return _run_python(env, ["manage.py", *command], f"manage.py {command[0]}", timeout)
 
 
 def bench_script(env: dict[str, str], *command: str, timeout: float = 900) -> str:
     """bench/mixdata.py (Django, the bench settings and database) with `command`."""
-    result = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, str(ROOT / "bench" / "mixdata.py"), *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"bench/mixdata.py {command[0]} failed")
-    return result.stdout
+    script = str(ROOT / "bench" / "mixdata.py")
+    return _run_python(env, [script, *command], f"bench/mixdata.py {command[0]}", timeout)
 
 
 def free_port() -> int:
@@ -455,31 +478,15 @@ def run_locust(
         BENCH_DURATION=str(args.duration),
         BENCH_RESULT_FILE=str(facts_file),
     )
-    command = [
-        sys.executable,
-        "-m",
-        "locust",
-        "-f",
-        str(ROOT / "bench" / "locustfile.py"),
-        "--headless",
-        "--users",
-        str(args.users),
-        "--spawn-rate",
-        str(args.users),
-        # A hard stop only: the locustfile stops the run itself after the measured window.
-        "--run-time",
-        f"{args.duration + 120}s",
-        "--stop-timeout",
-        "5",
-        "--host",
-        f"http://127.0.0.1:{port}",
-        "--csv",
-        str(prefix),
-        "--only-summary",
-        "--loglevel",
-        "WARNING",
-        scenario.user_class,
-    ]
+    # A hard stop only: the locustfile stops the run itself after the measured window.
+    command = locust_command(
+        users=args.users,
+        spawn_rate=args.users,
+        run_time=args.duration + 120,
+        port=port,
+        prefix=prefix,
+        user_class=scenario.user_class,
+    )
     busy_before = wait_for_quiet(args.quiet_wait)
     probe = cpu_probe()
     log(f"{scenario.name}: {args.users} users for {args.duration} s (after sign-in and warm-up)")
