@@ -303,11 +303,31 @@ _open_round = PreparedQuery(
 )
 
 
-def is_round_open(couple_id: int, step: int, round_pk: str) -> bool:
-    """Whether `round_pk` (as a poll sends it) is still the step's open round: all that a
-    waiting partner's poll reads while nothing has changed."""
-    found = _open_round(couple=couple_id, step=step)
-    return bool(found) and str(found[0].pk) == round_pk
+# A waiting partner's poll, checked and read at once: the step's open round, in a couple the
+# asking person is in now. Most of the app's requests are this poll.
+_open_round_of = PreparedQuery(
+    CheckInRound,
+    lambda user, step, check_in_round: CheckInRound.objects.filter(
+        pk=check_in_round,
+        step=step,
+        revealed_at__isnull=True,
+        couple__partnerships__user=user,
+        couple__partnerships__left_at__isnull=True,
+    )[:1],
+    "user",
+    "step",
+    "check_in_round",
+)
+
+
+def is_round_open_for(user: User, step: int, round_pk: str) -> bool:
+    """Whether `round_pk`, as a poll sends it, is still the open round of this step in `user`'s
+    own couple: all that the poll reads while nothing has changed. Anything else (another
+    couple's round, a revealed one, a malformed value) is False, and the poll draws its part
+    through the usual checks."""
+    if not (round_pk.isascii() and round_pk.isdigit() and len(round_pk) < 19):
+        return False
+    return bool(_open_round_of(user=user.pk, step=step, check_in_round=int(round_pk)))
 
 
 def get_open_round(couple: Couple, step: int) -> CheckInRound | None:

@@ -76,7 +76,7 @@ from steps.selectors import (
     get_shared_for,
     get_trust_history,
     is_among_latest,
-    is_round_open,
+    is_round_open_for,
 )
 from trustapp.accounts.decorators import verified_email_required
 
@@ -404,10 +404,10 @@ def check_in_submit(request: HttpRequest, number: int) -> HttpResponse:
 @verified_email_required
 def check_in_state(request: HttpRequest, number: int) -> HttpResponse:
     """Polled while a partner waits for the other's answer: 204 until the round is revealed."""
+    if is_round_open_for(request.user, number, request.GET.get("waiting_on", "")):
+        return HttpResponse(status=204)
     partnership = get_partnership_or_404(request.user)
     get_step_or_404(number)
-    if is_round_open(partnership.couple_id, number, request.GET.get("waiting_on", "")):
-        return HttpResponse(status=204)
     reads = CoupleReads(partnership)
     return render(request, "steps/step.html#check-in", _check_in_context(reads, number))
 

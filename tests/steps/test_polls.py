@@ -5,15 +5,19 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from couples.models import Partnership
 from steps.models import CheckInRound
 from steps.selectors import get_ledger_status
 from steps.services import CheckInAnswer, ask_question, submit_check_in
 from tests.steps.helpers import HTMX, partnership_of
 
-# The session, the user, both partners (with their couple), and one indexed read of the poll's
-# own state: no reflections, no steps, no tools, nothing that grows with the couple's history.
-NOTHING_CHANGED_QUERIES = 4
+# The session, the user, and one indexed read of the poll's own state (for the check-in poll, in
+# the asker's own couple; the ledger poll reads both partners first): no reflections, no steps,
+# no tools, nothing that grows with the couple's history.
+CHECK_IN_POLL_QUERIES = 3
+LEDGER_POLL_QUERIES = 4
 
 
 def tables_read(queries: CaptureQueriesContext) -> set[str]:
@@ -37,13 +41,22 @@ def test_a_waiting_partners_poll_reads_only_who_asks_and_the_open_round(
     with CaptureQueriesContext(connection) as queries:
         response = partner_a.client.get(waiting_poll, **HTMX)
     assert response.status_code == 204
-    assert len(queries) == NOTHING_CHANGED_QUERIES
-    assert tables_read(queries) == {
-        "django_session",
-        "accounts_user",
-        "couples_partnership",
-        "steps_checkinround",
-    }
+    assert len(queries) == CHECK_IN_POLL_QUERIES
+    assert tables_read(queries) == {"django_session", "accounts_user", "steps_checkinround"}
+
+
+def test_a_poll_with_another_couples_open_round_is_not_answered_for_them(
+    partner_a, other_partner, waiting_poll
+) -> None:
+    # Casey polls with Alex's open round: no 204 that would tell Casey it is still open.
+    response = other_partner.client.get(waiting_poll, **HTMX)
+    assert response.status_code == 200
+    assert "Alex" not in response.content.decode()
+
+
+def test_a_poll_after_leaving_the_couple_is_not_answered(partner_a, waiting_poll) -> None:
+    Partnership.objects.filter(user=partner_a.user).update(left_at=timezone.now())
+    assert partner_a.client.get(waiting_poll, **HTMX).status_code != 204
 
 
 @pytest.mark.parametrize("waiting_on", ["", "abc", "99999999999999999999999", "-1", " 1"])
@@ -73,5 +86,5 @@ def test_an_unchanged_ledger_poll_is_one_read_and_a_204(partner_a, partner_b) ->
     with CaptureQueriesContext(connection) as queries:
         response = partner_a.client.get(url, **HTMX)
     assert response.status_code == 204
-    assert len(queries) == NOTHING_CHANGED_QUERIES
+    assert len(queries) == LEDGER_POLL_QUERIES
     assert "steps_question" in tables_read(queries)
