@@ -493,35 +493,30 @@ def main(
     stamp = f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command_line()}`."
     if args.mix:
         results = step_up(args, env, workdir)
-        lines = [
-            stamp,
-            "",
-            *noise_lines(results),
-            *step_up_report(args, results),
-            "",
-            "Machine:",
-            "",
-            *machine_lines(args, mix_load(args)),
-            "",
-            f"Seeding: {seed_output.strip().splitlines()[-1] if seed_output.strip() else ''}",
-        ]
+        body = [*noise_lines(results), *step_up_report(args, results)]
+        load = mix_load(args)
         start, end, heading = MIX_START, MIX_END, "Latest mixed run"
     else:
         rounds = cold_paths(args, env, workdir)
-        lines = [
-            stamp,
-            "",
+        body = [
             f"The cold paths, closed loop at {COLD_CLIENTS} clients (no think time):",
             "",
             *cold_report(rounds),
-            "",
-            "Machine:",
-            "",
-            *machine_lines(args, cold_load(args)),
-            "",
-            f"Seeding: {seed_output.strip().splitlines()[-1] if seed_output.strip() else ''}",
         ]
+        load = cold_load(args)
         start, end, heading = COLD_START, COLD_END, "Latest cold paths"
+    seeding = seed_output.strip().splitlines()[-1] if seed_output.strip() else ""
+    lines = [
+        stamp,
+        "",
+        *body,
+        "",
+        "Machine:",
+        "",
+        *machine_lines(args, load),
+        "",
+        f"Seeding: {seeding}",
+    ]
     # The security log's sign-ins (the cold paths' users) are INFO, whatever LOG_LEVEL says.
     errors = [
         line
