@@ -501,6 +501,10 @@ class LedgerStatus:
     fingerprint: str
 
 
+def _ledger_fingerprint(count: int, stamp: datetime | None) -> str:
+    return f"{count}-{stamp.timestamp() if stamp else 0}"
+
+
 def get_ledger_status(couple: Couple) -> LedgerStatus:
     """What the step 6 poll and the couple home show of the ledger, in one query."""
     latest = Question.objects.filter(couple=couple).aggregate(
@@ -508,11 +512,47 @@ def get_ledger_status(couple: Couple) -> LedgerStatus:
         count=Count("pk"),
         unanswered=Count("pk", filter=~Q(status=QuestionStatus.ANSWERED)),
     )
-    stamp = latest["stamp"]
     return LedgerStatus(
         unanswered=latest["unanswered"],
-        fingerprint=f"{latest['count']}-{stamp.timestamp() if stamp else 0}",
+        fingerprint=_ledger_fingerprint(latest["count"], latest["stamp"]),
     )
+
+
+def ledger_status_of(ledger: list[Question]) -> LedgerStatus:
+    """The status of a ledger already read (the step 6 page shows both): the same fingerprint as
+    `get_ledger_status` gives, without asking the database again."""
+    return LedgerStatus(
+        unanswered=sum(question.is_unanswered for question in ledger),
+        fingerprint=_ledger_fingerprint(
+            len(ledger), max((question.updated_at for question in ledger), default=None)
+        ),
+    )
+
+
+# The user's own seat, with their couple's ledger summed up beside it: no row at all for someone
+# who is not a partner, so the poll's access check and its read are one query.
+_ledger_of_seat_of = PreparedQuery(
+    Partnership,
+    lambda user: (
+        Partnership.objects.filter(user=user, left_at__isnull=True)
+        .annotate(
+            ledger_stamp=Max("couple__questions__updated_at"),
+            ledger_count=Count("couple__questions"),
+        )
+        .only("pk")[:1]
+    ),
+    "user",
+)
+
+
+def is_ledger_unchanged_for(user: User, seen: str) -> bool:
+    """Whether the ledger of `user`'s own couple is still what `seen` (the fingerprint a poll
+    sends) says: all that the step 6 poll reads while nothing has changed. False for anyone who
+    is not a partner, and the poll then goes through the usual checks."""
+    if not seen:
+        return False
+    found = _ledger_of_seat_of(user=user.pk)
+    return bool(found) and seen == _ledger_fingerprint(found[0].ledger_count, found[0].ledger_stamp)
 
 
 def get_ledger(couple: Couple) -> list[Question]:

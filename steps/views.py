@@ -76,7 +76,9 @@ from steps.selectors import (
     get_shared_for,
     get_trust_history,
     is_among_latest,
+    is_ledger_unchanged_for,
     is_round_open_for,
+    ledger_status_of,
 )
 from trustapp.accounts.decorators import verified_email_required
 
@@ -161,9 +163,10 @@ def _tool_context(reads: CoupleReads, number: int) -> dict[str, Any]:
     """What a step's tool shows, for the asking partner (never another partner's drafts)."""
     partnership = reads.partnership
     if number == 6:
+        ledger = reads.ledger()
         return {
-            "questions": reads.ledger(),
-            "ledger_status": reads.ledger_status(),
+            "questions": ledger,
+            "ledger_status": ledger_status_of(ledger),
             "question_form": QuestionForm(),
             "entry_form": QuestionEntryForm(),
         }
@@ -611,11 +614,11 @@ def question_respond(request: HttpRequest, question_id: int) -> HttpResponse:
 def ledger_status(request: HttpRequest) -> HttpResponse:
     """Polled by both partners on step 6: 204 while nothing changed since `seen`; otherwise the
     unanswered count and a way to see what changed, never replacing a form someone is typing in."""
+    seen = request.GET.get("seen", "")
+    if is_ledger_unchanged_for(request.user, seen):
+        return HttpResponse(status=204)
     partnership = get_partnership_or_404(request.user)
     status = get_ledger_status(partnership.couple)
-    seen = request.GET.get("seen", "")
-    if seen == status.fingerprint:
-        return HttpResponse(status=204)
     return render(
         request,
         "steps/tools/step-06.html#ledger-status",
