@@ -46,10 +46,15 @@ class Step:
     prompts: list[str]
     check_in_question: str
     role_notes: dict[str, str] = field(default_factory=dict)
+    role_prompts: dict[str, list[str]] = field(default_factory=dict)
     attribution: str = ""
 
     def note_for(self, role: str) -> str:
         return self.role_notes.get(role, "")
+
+    def prompts_for(self, role: str) -> list[str]:
+        """The prompts every partner sees, then those written for this partner's role."""
+        return [*self.prompts, *self.role_prompts.get(role, [])]
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,35 @@ def _load_chapter(path: Path) -> Chapter:
     )
 
 
+# A reflection keeps the prompt it answers in a column of this length.
+PROMPT_MAX_LENGTH = 300
+
+
+def _role_prompts(
+    data: object, source: str, roles: set[str], shared: list[str]
+) -> dict[str, list[str]]:
+    """Every step has one to three prompts for each role, none repeating the shared ones."""
+    if not isinstance(data, dict) or set(data) != roles:
+        raise ContentError(f"{source}: 'role_prompts' needs a list for each of {sorted(roles)}.")
+    found = {}
+    for role, prompts in data.items():
+        if not isinstance(prompts, list) or not 1 <= len(prompts) <= 3:
+            raise ContentError(f"{source}: role_prompts.{role} must list 1 to 3 questions.")
+        if not all(isinstance(prompt, str) and prompt.strip() for prompt in prompts):
+            raise ContentError(f"{source}: every prompt in role_prompts.{role} must be a sentence.")
+        found[role] = [" ".join(prompt.split()) for prompt in prompts]
+        if too_long := [prompt for prompt in found[role] if len(prompt) > PROMPT_MAX_LENGTH]:
+            raise ContentError(
+                f"{source}: role_prompts.{role} has a prompt over {PROMPT_MAX_LENGTH} "
+                f"characters: {too_long[0][:40]!r}…"
+            )
+        if repeated := set(found[role]) & set(shared):
+            raise ContentError(
+                f"{source}: role_prompts.{role} repeats a prompt everyone sees: {sorted(repeated)}"
+            )
+    return found
+
+
 def _load_step(path: Path, expected_number: int) -> Step:
     if not path.exists():
         raise ContentError(f"{path.name} is missing: there must be one file per step.")
@@ -104,6 +138,8 @@ def _load_step(path: Path, expected_number: int) -> Step:
         raise ContentError(f"{source}: unknown role_notes {sorted(unknown)}; use {sorted(roles)}.")
     if expected_number in ROLE_NOTES_REQUIRED and set(role_notes) != roles:
         raise ContentError(f"{source}: this step needs a role note for each of {sorted(roles)}.")
+    shared_prompts = [" ".join(prompt.split()) for prompt in prompts]
+    role_prompts = _role_prompts(data.get("role_prompts"), source, roles, shared_prompts)
     guidance = paragraphs(_text(data, "guidance", source))
     if len(guidance) < 2:
         raise ContentError(f"{source}: 'guidance' needs a few short paragraphs.")
@@ -112,9 +148,10 @@ def _load_step(path: Path, expected_number: int) -> Step:
         title=_text(data, "title", source, limit=80),
         summary=_text(data, "summary", source, limit=200),
         guidance=guidance,
-        prompts=[" ".join(prompt.split()) for prompt in prompts],
+        prompts=shared_prompts,
         check_in_question=_text(data, "check_in_question", source, limit=200),
         role_notes={role: " ".join(note.split()) for role, note in role_notes.items()},
+        role_prompts=role_prompts,
         attribution=data.get("attribution", "").strip(),
     )
 

@@ -1,7 +1,8 @@
 """Check-in emails. They say that something happened, never what anyone answered or wrote.
 
-The two check-in emails go only to someone with `email_partner_updates` on (steps.tasks), so they
-carry its one-click unsubscribe link; the email about a partner deleting their account does not.
+The two check-in emails and a partner's ask in a hard moment go only to someone with
+`email_partner_updates` on (steps.tasks), so they carry its one-click unsubscribe link; the email
+about a partner deleting their account does not.
 """
 
 from django.urls import reverse
@@ -34,6 +35,21 @@ def check_in_revealed(*, to: User, step: int) -> None:
         "check-in-revealed",
         to=[to.email],
         context={"user": to, **_step_context(step)},
+        unsubscribe_url=unsubscribe_url(to),
+    )
+
+
+def hard_moment_ask(*, to: User, partner: User, need: str) -> None:
+    emails.send(
+        "hard-moment-ask",
+        to=[to.email],
+        context={
+            "user": to,
+            "partner": partner,
+            "need": need,
+            "url": emails.absolute_url(reverse("hard_moments")),
+            "preferences_url": emails.absolute_url(reverse("preferences")),
+        },
         unsubscribe_url=unsubscribe_url(to),
     )
 

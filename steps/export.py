@@ -17,6 +17,7 @@ from steps.models import (
     Commitment,
     FocusArea,
     ForgivenessDecision,
+    HardMoment,
     Question,
     Reflection,
     SafetyCheck,
@@ -197,6 +198,10 @@ def build_export(user: User) -> dict[str, Any]:
                 "updated_at": r.updated_at,
             }
             for r in Reflection.objects.filter(author=user).order_by("created_at")
+        ],
+        "hard_moments": [
+            {"asked_partner_for": m.need, "note": m.note, "at": m.created_at}
+            for m in HardMoment.objects.filter(author=user).order_by("created_at")
         ],
         "safety_checks": [
             {

@@ -5,12 +5,14 @@ from django.utils import timezone
 
 from steps.content import Step
 from steps.models import (
+    HARD_MOMENT_NOTE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
     REFLECTION_MAX_LENGTH,
     ApologyResponse,
     Feeling,
     FocusArea,
     ForgivenessDecision,
+    HardMoment,
     QuestionEntry,
     Reflection,
     Understood,
@@ -37,7 +39,7 @@ class ReflectionForm(BlankFormCache, forms.ModelForm):
         model = Reflection
         fields = ["prompt", "text"]
 
-    def __init__(self, *args, step: Step, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, step: Step, role: str = "", **kwargs) -> None:  # type: ignore[no-untyped-def]
         # The add form and any edit form swapped in beside it need ids of their own.
         instance = kwargs.get("instance")
         kwargs.setdefault(
@@ -45,9 +47,12 @@ class ReflectionForm(BlankFormCache, forms.ModelForm):
             f"reflection_{instance.pk}_%s" if instance and instance.pk else "reflection_%s",
         )
         super().__init__(*args, **kwargs)
-        choices = [("", "No particular prompt"), *((p, p) for p in step.prompts)]
-        # An edited reflection may answer a prompt that the writers have since reworded.
-        if self.instance.pk and self.instance.prompt and self.instance.prompt not in step.prompts:
+        # The prompts for the writer's role (hurt, broke trust, mutual) come after everyone's.
+        prompts = step.prompts_for(role)
+        choices = [("", "No particular prompt"), *((p, p) for p in prompts)]
+        # An edited reflection may answer a prompt that the writers have since reworded, or one
+        # written for a role the writer has since changed.
+        if self.instance.pk and self.instance.prompt and self.instance.prompt not in prompts:
             choices.append((self.instance.prompt, self.instance.prompt))
         self.fields["prompt"].choices = choices
         self.fields["text"].widget.attrs["maxlength"] = REFLECTION_MAX_LENGTH
@@ -344,3 +349,31 @@ class ForgivenessForm(ToolForm):
         rows=4,
         help_text="Only you will ever see this.",
     )
+
+
+class HardMomentForm(ToolForm):
+    """What the person in a hard moment may keep: a private note, and whether to tell their
+    partner what they need. Both are optional; the page's guidance is the point."""
+
+    id_prefix = "hard_moment"
+
+    need = forms.ChoiceField(
+        label="Let your partner know? (optional)",
+        choices=HardMoment.Need.choices,
+        required=False,
+        widget=RadioSelect,
+        help_text="They see only what you choose here and when, never your note.",
+    )
+    note = _text(
+        "A note for yourself (optional)",
+        HARD_MOMENT_NOTE_MAX_LENGTH,
+        required=False,
+        rows=3,
+        help_text="What set this off, what helped. Only you will ever see it.",
+    )
+
+    def __init__(self, *args, may_ask: bool = True, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if not may_ask:
+            # Alone in the space, or set aside for their safety: nothing goes to a partner.
+            del self.fields["need"]

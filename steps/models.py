@@ -496,3 +496,65 @@ class ForgivenessDecision(models.Model):
 
     def __str__(self) -> str:
         return f"Decision {self.pk}"
+
+
+# In the hardest moments: "I'm triggered right now".
+
+HARD_MOMENT_NOTE_MAX_LENGTH = 2_000
+
+
+class HardMoment(models.Model):
+    """A moment one partner was triggered. Its note is theirs alone, always, and encrypted at
+    rest. If they asked their partner for reassurance or for space, the partner sees that ask
+    (never the note) and may answer that they saw it."""
+
+    class Need(models.TextChoices):
+        NOTHING = "", "Keep this to myself"
+        REASSURANCE = "reassurance", "I need reassurance"
+        SPACE = "space", "I need some space"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hard_moments"
+    )
+    # Where it happened: the partner of this couple is the only other person who may see the ask.
+    couple = models.ForeignKey(
+        Couple, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    need = models.CharField(max_length=20, choices=Need.choices, blank=True)
+    note = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The partner's "I saw this": no words, so nothing in it can hurt.
+    seen_by_partner_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["author", "-created_at"]),
+            models.Index(
+                fields=["couple", "-created_at"],
+                condition=~Q(need=""),
+                name="hard_moment_asks_by_couple",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(need__in=["", "reassurance", "space"]), name="hard_moment_need_valid"
+            ),
+            # An ask goes to a partner: there is none outside a couple.
+            models.CheckConstraint(
+                condition=Q(need="") | Q(couple__isnull=False), name="hard_moment_ask_in_couple"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the note.
+        return f"Hard moment {self.pk}"
+
+    @property
+    def is_ask(self) -> bool:
+        return self.need != self.Need.NOTHING
+
+    def mark_seen_by_partner(self) -> None:
+        if self.seen_by_partner_at is None:
+            self.seen_by_partner_at = timezone.now()
+            self.save(update_fields=["seen_by_partner_at"])

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from django.db.models import Count, Max, Model, Prefetch, Q
+from django.db.models import Count, Max, Model, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from steps.models import (
     Feeling,
     FocusArea,
     ForgivenessDecision,
+    HardMoment,
     Journey,
     Pause,
     Question,
@@ -843,3 +844,58 @@ class CoupleReads:
 
     def trust_history_stamp(self) -> tuple[int, int]:
         return self._read("trust-stamp", lambda: get_trust_history_stamp(self.partnership.couple))
+
+
+# In the hardest moments.
+
+HARD_MOMENTS_SHOWN = 50
+# How long a partner's ask stays on the couple home if they have not said they saw it.
+PARTNER_ASK_SHOWN_FOR = timedelta(days=2)
+
+
+def get_own_hard_moments(user: User) -> list[HardMoment]:
+    """The person's own hard moments, newest first, with their private notes."""
+    return list(HardMoment.objects.filter(author=user)[:HARD_MOMENTS_SHOWN])
+
+
+def _partner_asks(
+    partnership: Partnership, *, set_aside: bool | None = None
+) -> QuerySet[HardMoment]:
+    """Asks for reassurance or space from the other partner of this couple, made since this
+    partner joined it, without the asker's private note (never even read). None at all for a
+    partner whose safety check raised a concern (`set_aside`, looked up unless the caller has
+    it already): nothing shared is asked of them."""
+    if is_set_aside(partnership) if set_aside is None else set_aside:
+        return HardMoment.objects.none()
+    return (
+        HardMoment.objects.filter(
+            couple_id=partnership.couple_id, created_at__gte=partnership.joined_at
+        )
+        .exclude(need=HardMoment.Need.NOTHING)
+        .exclude(author_id=partnership.user_id)
+        .defer("note")
+        .select_related("author")
+    )
+
+
+def get_partner_asks(partnership: Partnership) -> list[HardMoment]:
+    return list(_partner_asks(partnership)[:HARD_MOMENTS_SHOWN])
+
+
+def get_recent_partner_asks(partnership: Partnership, *, set_aside: bool) -> list[HardMoment]:
+    """What the couple home leads with: the partner's asks of the last two days not yet seen."""
+    since = timezone.now() - PARTNER_ASK_SHOWN_FOR
+    return list(
+        _partner_asks(partnership, set_aside=set_aside).filter(
+            seen_by_partner_at__isnull=True, created_at__gte=since
+        )
+    )
+
+
+def get_partner_ask_for(user: User, moment_id: int) -> HardMoment:
+    """A partner's ask that this user may see and answer; anything else is a 404."""
+    partnership = get_partnership_or_404(user)
+    try:
+        return _partner_asks(partnership).get(pk=moment_id)
+    except HardMoment.DoesNotExist:
+        raise Http404("Not found.") from None

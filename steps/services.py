@@ -22,6 +22,7 @@ from steps.models import (
     FocusArea,
     FocusAreaUpdate,
     ForgivenessDecision,
+    HardMoment,
     Journey,
     Pause,
     Question,
@@ -38,6 +39,7 @@ from steps.selectors import (
     get_latest_safety_check,
     get_open_round,
     get_progress,
+    is_set_aside,
 )
 from trustapp.accounts.models import User
 
@@ -511,3 +513,41 @@ def delete_account(*, user: User) -> None:
         )
         security_log.info("account deleted: user=%s", user.pk)
         user.delete()
+
+
+# In the hardest moments: "I'm triggered right now".
+
+
+def may_ask_partner(partnership: Partnership | None) -> bool:
+    """Whether a hard moment may carry an ask to a partner: there is one, the space is open,
+    and this person's private safety check raised no concern (then nothing shared is asked of
+    them, and nothing of theirs is sent to the partner they may not be safe with)."""
+    if partnership is None:
+        return False
+    partner = getattr(partnership, "_active_partner", None)
+    if partner is None:
+        partner = _partner_of(partnership.couple, partnership.user_id)
+    return (
+        partner is not None
+        and partnership.couple.ended_at is None
+        and not is_set_aside(partnership)
+    )
+
+
+def record_hard_moment(
+    *, user: User, partnership: Partnership | None, need: str, note: str
+) -> HardMoment:
+    """Keep the moment for its author (in a couple or not), and pass an ask for reassurance or
+    space to the partner (by email, after commit, if they want such emails and are not set
+    aside)."""
+    if need and not may_ask_partner(partnership):
+        raise StepError(
+            "Right now this can't go to a partner. It is saved for you alone, if you save it "
+            "without choosing what to tell them."
+        )
+    moment = HardMoment.objects.create(
+        author=user, couple=partnership.couple if partnership else None, need=need, note=note
+    )
+    if moment.is_ask:
+        transaction.on_commit(partial(tasks.send_hard_moment_ask.enqueue, moment.pk))
+    return moment

@@ -1,6 +1,6 @@
 from couples.models import Partnership
 from steps import emails
-from steps.models import CheckInRound, Pause
+from steps.models import CheckInRound, HardMoment, Pause
 from steps.selectors import is_set_aside
 from trustapp.accounts.models import User
 from trustapp.tasks import email_task
@@ -46,3 +46,16 @@ def send_partner_deleted_account(to_user_id: int, former_partner_name: str) -> N
     recipient = User.objects.filter(pk=to_user_id).first()
     if recipient is not None:
         emails.partner_deleted_account(to=recipient, former_partner_name=former_partner_name)
+
+
+@email_task
+def send_hard_moment_ask(moment_id: int) -> None:
+    """To the partner a hard moment's ask is for. It is the asker's own choice, so it goes out
+    during a pause too; never after the space ended, and never the asker's note."""
+    moment = HardMoment.objects.defer("note").select_related("author", "couple").get(pk=moment_id)
+    couple = moment.couple
+    if couple is None or couple.ended_at is not None:
+        return
+    for partnership in couple.partnerships.active().select_related("user"):
+        if partnership.user_id != moment.author_id and _may_prompt(partnership):
+            emails.hard_moment_ask(to=partnership.user, partner=moment.author, need=moment.need)

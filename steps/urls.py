@@ -27,6 +27,13 @@ urlpatterns = [
         views.check_in_state,
         name="check_in_state",
     ),
+    path("space/hard-moment/", views.hard_moment, name="hard_moment"),
+    path("space/hard-moments/", views.hard_moments, name="hard_moments"),
+    path(
+        "space/hard-moments/<int:moment_id>/seen/",
+        views.hard_moment_seen,
+        name="hard_moment_seen",
+    ),
     path("space/break/", views.pause_page, name="pause_page"),
     path("space/pause/", views.journey_pause, name="journey_pause"),
     path("space/pause/ask/", views.journey_ask_to_resume, name="journey_ask_to_resume"),

@@ -41,6 +41,7 @@ from steps.forms import (
     FocusAreaForm,
     FocusAreaUpdateForm,
     ForgivenessForm,
+    HardMomentForm,
     PauseForm,
     QuestionEntryForm,
     QuestionForm,
@@ -56,6 +57,7 @@ from steps.models import (
     Commitment,
     CommitmentCheck,
     FocusArea,
+    HardMoment,
     Question,
     Reflection,
     Understanding,
@@ -70,7 +72,11 @@ from steps.selectors import (
     get_latest_safety_check,
     get_ledger_status,
     get_next_action,
+    get_own_hard_moments,
+    get_partner_ask_for,
+    get_partner_asks,
     get_progress,
+    get_recent_partner_asks,
     get_reflection_for,
     get_reflections,
     get_shared_for,
@@ -128,6 +134,7 @@ def _home_context(reads: CoupleReads, **overrides: Any) -> dict[str, Any]:
         "next_action_step": get_step_or_404(next_action.step) if next_action.step else None,
         # A partner whose safety comes first is never prompted to take part in anything shared.
         "unanswered": 0 if set_aside else reads.ledger_status().unanswered,
+        "partner_asks": get_recent_partner_asks(partnership, set_aside=set_aside),
         "chart_html": trust_chart_html(partnership.couple, partners, reads.trust_history_stamp()),
         "time_together": _time_together(partnership),
         "role_form": RoleForm(initial={"role": partnership.role}),
@@ -239,30 +246,31 @@ def _step_context(request: HttpRequest, partnership: Partnership, number: int, *
             ),
             **_tool_context(reads, number),
             "previous_step": number - 1 if number > 1 else None,
-            **_reflections_context(request, number),
+            **_reflections_context(request, number, partnership.role),
             **extra,
         }
     )
     return context
 
 
-def _reflections_context(request: HttpRequest, number: int) -> dict:
+def _reflections_context(request: HttpRequest, number: int, role: str) -> dict:
     return {
-        **_reflection_form_context(request, number),
+        **_reflection_form_context(request, number, role),
         **_reflection_list_context(request, number),
     }
 
 
-def _reflection_form_context(request: HttpRequest, number: int) -> dict:
+def _reflection_form_context(request: HttpRequest, number: int, role: str) -> dict:
     """The reflections section around the list: the prompts and the form."""
     step = get_step_or_404(number)
     return {
         "step": step,
+        "role_prompts": step.role_prompts.get(role, []),
         # Writing from the full list keeps the full list (the query string rides along).
         "reflection_create_url": _with_all_reflections(
             reverse("reflection_create", args=[number]), _shows_all_reflections(request)
         ),
-        "reflection_form": ReflectionForm(step=step),
+        "reflection_form": ReflectionForm(step=step, role=role),
     }
 
 
@@ -288,7 +296,7 @@ def step_detail(request: HttpRequest, number: int) -> HttpResponse:
 def reflection_create(request: HttpRequest, number: int) -> HttpResponse:
     partnership = get_partnership_or_404(request.user)
     step = get_step_or_404(number)
-    form = ReflectionForm(request.POST, step=step)
+    form = ReflectionForm(request.POST, step=step, role=partnership.role)
     if form.is_valid():
         services.write_reflection(
             partnership=partnership,
@@ -303,7 +311,7 @@ def reflection_create(request: HttpRequest, number: int) -> HttpResponse:
                 _with_all_reflections(step_url, _shows_all_reflections(request)) + "#reflections"
             )
         # In place: the list with the new reflection on top, and an empty form again.
-        form = ReflectionForm(step=step)
+        form = ReflectionForm(step=step, role=partnership.role)
         saved = True
     else:
         saved = False
@@ -320,8 +328,12 @@ def reflection_edit(request: HttpRequest, reflection_id: int) -> HttpResponse:
     # A reflection belongs to its author whether or not they are in a couple now.
     reflection = get_reflection_for(request.user, reflection_id)
     step = get_step_or_404(reflection.step)
+    partnership = get_partnership(request.user)
     form = ReflectionForm(
-        request.POST if request.method == "POST" else None, instance=reflection, step=step
+        request.POST if request.method == "POST" else None,
+        instance=reflection,
+        step=step,
+        role=partnership.role if partnership else "",
     )
     if request.method == "POST" and form.is_valid():
         reflection.edit(text=form.cleaned_data["text"], prompt=form.cleaned_data["prompt"])
@@ -535,6 +547,83 @@ def safety_support(request: HttpRequest) -> HttpResponse:
         "steps/safety_support.html",
         {"check": get_latest_safety_check(partnership)},
     )
+
+
+# In the hardest moments: one tap from every page, for either partner.
+
+
+def _hard_moment_saved(moment: HardMoment, partnership: Partnership | None) -> str:
+    partner = get_couple_panel(partnership).partner if partnership else None
+    if not moment.is_ask or partner is None:
+        return "Saved for you alone. Be gentle with yourself; this moment will pass."
+    asked = "some space" if moment.need == HardMoment.Need.SPACE else "reassurance"
+    return (
+        f"{partner.user.display_name} will see that you asked for {asked}. Your note stays yours."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@verified_email_required
+def hard_moment(request: HttpRequest) -> HttpResponse:
+    """Grounding for the person triggered now; if they want, a private note and, in a couple,
+    an ask to their partner for reassurance or space. Open to anyone signed in: a hard moment
+    does not wait for a partner to join."""
+    partnership = get_partnership(request.user)
+    may_ask = services.may_ask_partner(partnership)
+    form = HardMomentForm(request.POST if request.method == "POST" else None, may_ask=may_ask)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moment = services.record_hard_moment(
+                user=request.user,
+                partnership=partnership,
+                need=form.cleaned_data.get("need", ""),
+                note=form.cleaned_data["note"],
+            )
+        except services.StepError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, _hard_moment_saved(moment, partnership))
+            return _redirect(request, "hard_moments")
+    context = {
+        "form": form,
+        "partner": get_couple_panel(partnership).partner if partnership else None,
+        "may_ask": may_ask,
+    }
+    template = (
+        "steps/hard_moment.html#hard-moment-form" if request.htmx else "steps/hard_moment.html"
+    )
+    return render(request, template, context)
+
+
+@require_GET
+@verified_email_required
+def hard_moments(request: HttpRequest) -> HttpResponse:
+    """Each person's own log of hard moments and, for a partner, what their partner asked."""
+    partnership = get_partnership(request.user)
+    return render(
+        request,
+        "steps/hard_moments.html",
+        {
+            "mine": get_own_hard_moments(request.user),
+            "asks": get_partner_asks(partnership) if partnership else [],
+            "me": partnership,
+            "partner": get_couple_panel(partnership).partner if partnership else None,
+        },
+    )
+
+
+@require_POST
+@verified_email_required
+def hard_moment_seen(request: HttpRequest, moment_id: int) -> HttpResponse:
+    """The partner's "I saw this": their ask shows it; nothing else is sent or written."""
+    partnership = get_partnership_or_404(request.user)
+    moment = get_partner_ask_for(request.user, moment_id)
+    moment.mark_seen_by_partner()
+    if request.htmx:
+        return render(
+            request, "steps/hard_moments.html#partner-ask", {"ask": moment, "me": partnership}
+        )
+    return redirect(reverse("hard_moments") + f"#ask-{moment.pk}")
 
 
 # Step tools. Each answers an HTMX request with its own section, and a plain form post with a

@@ -249,6 +249,7 @@ def _alone_pages(crawl: Crawl, casey: Persona) -> None:
         ("invite your partner", reverse("partner_invite")),
         ("who can see it", reverse("sharing")),
         ("taking a break", reverse("pause_page")),
+        ("a hard moment, alone", reverse("hard_moment")),
         *step_pages(),
     ]
     crawl.visit_all(casey.client, CASEY, ALONE, pages)
@@ -289,6 +290,8 @@ def _outsider_pages(crawl: Crawl, drew: Persona) -> None:
             ("start a space", reverse("couple_start")),
             ("preferences", reverse("preferences")),
             ("your data", reverse("data_export")),
+            ("a hard moment, in no couple", reverse("hard_moment")),
+            ("hard moments, in no couple", reverse("hard_moments")),
             ("counselor profile, not a counselor yet", reverse("counselor_profile")),
         ],
     )
@@ -382,6 +385,11 @@ def _couple_pages(
     _answer(theirs, 1, ready=True, note="Blake's check-in note")
     _fill_the_tools(ours, theirs)
     _answer(ours, 2, ready=False, note="Alex on step 2")
+    # A hard moment each: Alex asks Blake for reassurance, Blake keeps one private.
+    services.record_hard_moment(
+        user=alex.user, partnership=ours, need="reassurance", note="The song in the car"
+    )
+    services.record_hard_moment(user=blake.user, partnership=theirs, need="", note="Shame, again")
     pending = invite_counselor(
         partnership=ours, email="riley@clinic.example", scope=["progress"], ends_on=None
     )
@@ -405,6 +413,8 @@ def _couple_pages(
                 ("chapter: if the steps don't help", reverse("chapter", args=["closing"])),
                 ("safety check", reverse("safety_check")),
                 ("taking a break", reverse("pause_page")),
+                ("a hard moment", reverse("hard_moment")),
+                ("hard moments", reverse("hard_moments")),
                 ("who can see it", reverse("sharing")),
                 ("if you need to stop", reverse("couple_end")),
                 ("preferences", reverse("preferences")),

@@ -128,6 +128,11 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "journey_resume":              ("POST",     LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
     "safety_check":                ("GET+POST", LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
     "safety_support":              ("GET",      LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
+    # A hard moment: anyone signed in may ground themselves and keep a note of their own. Alex's
+    # ask for reassurance is Blake's alone to answer (not even Alex's own).
+    "hard_moment":                 ("GET+POST", LOGIN, OK,      OK,      OK,      OK,      OK,      OK,        OK),
+    "hard_moments":                ("GET",      LOGIN, OK,      OK,      OK,      OK,      OK,      OK,        OK),
+    "hard_moment_seen":            ("POST",     LOGIN, NF,      NF,      OK,      NF,      NF,      NF,        NF),
     # Nobody has finished yet: the closing page sends partners home.
     "journey_complete":            ("GET",      LOGIN, NF,      HOME,    HOME,    HOME,    NF,      NF,        NF),
     # Step tools: partners act in their own couple; an item of Alex and Blake's is theirs alone.
@@ -186,6 +191,7 @@ ARGS: dict[str, dict[str, str]] = {
     "commitment_review": {"commitment_id": "commitment_id"},
     "commitment_acknowledge": {"check_id": "check_id"},
     "focus_area_update": {"area_id": "area_id"},
+    "hard_moment_seen": {"moment_id": "hard_moment_id"},
     "counselor_summary": {"access_id": "own_access_id"},
 }
 
@@ -225,7 +231,13 @@ def post_data(name: str) -> dict[str, Any]:
 ALEX_REFLECTION = "ALEX-PRIVATE-REFLECTION-TEXT"
 BLAKE_DRAFT = "BLAKE-UNSENT-APOLOGY-DRAFT-TEXT"
 ALEX_CHECK_IN = "ALEX-UNREVEALED-CHECK-IN-NOTE"
-PRIVATE = {ALEX_REFLECTION: "partner_a", BLAKE_DRAFT: "partner_b", ALEX_CHECK_IN: "partner_a"}
+ALEX_HARD_MOMENT = "ALEX-PRIVATE-HARD-MOMENT-NOTE"
+PRIVATE = {
+    ALEX_REFLECTION: "partner_a",
+    BLAKE_DRAFT: "partner_b",
+    ALEX_CHECK_IN: "partner_a",
+    ALEX_HARD_MOMENT: "partner_a",
+}
 # Shared inside the couple: never shown to anyone outside it but the counselor both consented to.
 SHARED = [
     "AB-SHARED-QUESTION",
@@ -381,6 +393,9 @@ def world(request, staff) -> World:  # type: ignore[no-untyped-def]
         plan="AB-SHARED-FOCUS-PLAN",
         next_action="",
     )
+    hard_moment = services.record_hard_moment(
+        user=alex.user, partnership=alex, need="reassurance", note=ALEX_HARD_MOMENT
+    )
     return World(
         personas=personas,
         values={
@@ -398,6 +413,7 @@ def world(request, staff) -> World:  # type: ignore[no-untyped-def]
             "commitment_id": commitment.pk,
             "check_id": check.pk,
             "area_id": area.pk,
+            "hard_moment_id": hard_moment.pk,
         },
     )
 

@@ -16,6 +16,7 @@ from steps.services import (
     CheckInAnswer,
     ask_question,
     delete_account,
+    record_hard_moment,
     save_apology_draft,
     send_apology,
     submit_check_in,
@@ -42,6 +43,8 @@ def history(partner_a, partner_b):
     save_apology_draft(partnership=blake, text="BLAKE-SENT-APOLOGY")
     send_apology(partnership=blake)
     save_apology_draft(partnership=blake, text=BLAKE_DRAFT)
+    record_hard_moment(user=alex.user, partnership=alex, need="space", note="ALEX-HARD-MOMENT")
+    record_hard_moment(user=blake.user, partnership=blake, need="", note="BLAKE-HARD-MOMENT")
 
 
 def test_export_json_holds_my_data_and_never_my_partners_private_writing(
@@ -54,6 +57,9 @@ def test_export_json_holds_my_data_and_never_my_partners_private_writing(
     data = json.loads(response.content)
     assert data["account"]["email"] == "alex@example.com"
     assert [r["text"] for r in data["private_reflections"]] == [ALEX_PRIVATE]
+    assert [(m["asked_partner_for"], m["note"]) for m in data["hard_moments"]] == [
+        ("space", "ALEX-HARD-MOMENT")
+    ]
     (space,) = data["spaces"]
     notes = [a["note"] for r in space["check_ins"] for a in r["answers"]]
     assert "alex note" in notes and "blake note" in notes
@@ -61,7 +67,7 @@ def test_export_json_holds_my_data_and_never_my_partners_private_writing(
     assert [a["text"] for a in space["apologies"]] == ["BLAKE-SENT-APOLOGY"]
     assert space["questions"][0]["text"] == "Who knew?"
     raw = response.content.decode()
-    for private in (BLAKE_PRIVATE, BLAKE_DRAFT, "BLAKE-UNREVEALED"):
+    for private in (BLAKE_PRIVATE, BLAKE_DRAFT, "BLAKE-UNREVEALED", "BLAKE-HARD-MOMENT"):
         assert private not in raw
     assert f"data export (json): user={partner_a.user.pk}" in caplog.text
     assert ALEX_PRIVATE not in caplog.text

@@ -204,10 +204,12 @@ def test_other_methods_are_refused(partner_a):
 
 # Every other email is transactional: sent whatever the preference says, with no unsubscribe.
 
-NOTIFICATIONS = {"partner-checked-in", "check-in-revealed"}
+# The partner updates `email_partner_updates` turns off: the check-in emails, and a partner's ask
+# in a hard moment.
+NOTIFICATIONS = {"partner-checked-in", "check-in-revealed", "hard-moment-ask"}
 
 
-def test_every_email_but_the_check_in_ones_carries_no_unsubscribe(
+def test_every_email_but_the_partner_updates_carries_no_unsubscribe(
     partner_a, partner_b, outsider, monkeypatch
 ):
     sent: dict[str, str | None] = {}
@@ -250,7 +252,7 @@ def test_every_email_but_the_check_in_ones_carries_no_unsubscribe(
     )
     Client().post(reverse("account_reset_password"), {"email": "drew@example.com"})
 
-    # Every email TrustApp renders itself was sent above, or is one of the check-in emails.
+    # Every email TrustApp renders itself was sent above, or is one of the partner updates.
     names = {path.name.removesuffix("-subject.txt") for path in _email_templates()}
     assert set(sent) == names - NOTIFICATIONS
     assert not any(sent.values())

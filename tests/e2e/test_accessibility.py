@@ -11,6 +11,7 @@ from steps.services import (
     add_focus_area,
     ask_question,
     decide_forgiveness,
+    record_hard_moment,
     save_apology_draft,
     send_apology,
     submit_check_in,
@@ -51,6 +52,8 @@ def lived_in(partner_a, partner_b):
         partnership=alex, kind="money", title="", plan="A shared budget", next_action="Sunday"
     )
     decide_forgiveness(partnership=alex, decision="not_yet", reflection="Not yet.")
+    record_hard_moment(user=blake.user, partnership=blake, need="space", note="")
+    record_hard_moment(user=alex.user, partnership=alex, need="", note="The anniversary.")
     invitation = Invitation.objects.create(
         couple=alex.couple, invited_by=partner_a.user, email="someone@example.com"
     )
@@ -105,6 +108,8 @@ def test_every_page_type_has_no_accessibility_violations(
         ("/space/sharing/", "sharing"),
         ("/space/safety-check/", "safety-check"),
         ("/space/safety-check/support/", "safety-support"),
+        ("/space/hard-moment/", "hard-moment"),
+        ("/space/hard-moments/", "hard-moments"),
         ("/space/end/", "end"),
         ("/accounts/preferences/", "preferences"),
         ("/accounts/email/", "account-email"),

@@ -8,8 +8,9 @@ from steps.services import CheckInAnswer, StepError, submit_check_in, write_refl
 
 # Session, user (with counselor profile and verified email), both partners, and the couple's
 # shared reads: progress, journey, its open pauses, the asking partner's safety check, the
-# ledger's status, waiting check-ins and the trust history's stamp.
-HOME_QUERIES = 10
+# ledger's status, waiting check-ins, the trust history's stamp, and the partner's recent asks in
+# a hard moment.
+HOME_QUERIES = 11
 # Session, user, both partners, progress, journey and pauses, the safety check, the step's
 # check-in rounds with their answers, and the private reflections.
 STEP_QUERIES = 10

@@ -63,7 +63,8 @@ def test_a_step_without_prompts_stops_loading(content_copy):
 
 def test_a_required_role_note_missing_stops_loading(content_copy):
     path = content_copy / "step-09.toml"
-    path.write_text(re.sub(r"(?m)^hurt = .*$", "", path.read_text()))
+    # The first `hurt = ` is the role note ([role_prompts] comes after [role_notes]).
+    path.write_text(re.sub(r'(?m)^hurt = ".*$', "", path.read_text(), count=1))
     with pytest.raises(ContentError, match=re.escape("step-09.toml: this step needs a role note")):
         load_content(content_copy)
 

@@ -5,8 +5,8 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
-from steps.models import Apology, Reflection
-from steps.services import save_apology_draft, write_reflection
+from steps.models import Apology, HardMoment, Reflection
+from steps.services import record_hard_moment, save_apology_draft, write_reflection
 from trustapp import crypto
 
 
@@ -23,6 +23,9 @@ def test_rotation_re_encrypts_everything_so_the_old_key_can_go(partner_a, partne
         for i in range(7)
     ]
     draft = save_apology_draft(partnership=partner_b.user.partnerships.get(), text="I am sorry")
+    moment = record_hard_moment(
+        user=partner_a.user, partnership=None, need="", note="The song in the car"
+    )
     before = {r.pk: raw(Reflection, r.pk) for r in reflections}
 
     new_key = Fernet.generate_key().decode()
@@ -31,6 +34,7 @@ def test_rotation_re_encrypts_everything_so_the_old_key_can_go(partner_a, partne
     call_command("rotate_encryption_keys", "--batch-size", "3", stdout=out)
     assert "steps.Reflection.text: re-encrypted 7 rows" in out.getvalue()
     assert "steps.Apology.text: re-encrypted 1 rows" in out.getvalue()
+    assert "steps.HardMoment.note: re-encrypted 1 rows" in out.getvalue()
 
     # The old key can now be removed: everything reads with the new key alone.
     settings.FIELD_ENCRYPTION_KEYS = [new_key]
@@ -38,6 +42,7 @@ def test_rotation_re_encrypts_everything_so_the_old_key_can_go(partner_a, partne
         assert raw(Reflection, reflection.pk) != before[reflection.pk]
         assert Reflection.objects.get(pk=reflection.pk).text == reflection.text
     assert Apology.objects.get(pk=draft.pk).text == "I am sorry"
+    assert HardMoment.objects.get(pk=moment.pk).note == "The song in the car"
     # And text still encrypted with the old key alone would now fail loudly, not silently.
     with pytest.raises(crypto.UndecryptableValue):
         crypto.decrypt(before[reflections[0].pk])
@@ -49,4 +54,5 @@ def test_rotation_finds_every_encrypted_field_by_itself():
     assert {(model, tuple(names)) for model, names in encrypted_fields()} == {
         (Reflection, ("text",)),
         (Apology, ("text",)),
+        (HardMoment, ("note",)),
     }

@@ -275,14 +275,16 @@ GET_ONLY = [
 def test_the_request_table_covers_every_url_after_check_in_state():
     """If a tool or hard-road URL is added to steps/urls.py, this file must learn about it.
     (The data-export and counselor URLs that follow them have tests of their own, in
-    tests/test_your_data.py, tests/couples/test_counselors.py and tests/test_access_matrix.py.)"""
+    tests/test_your_data.py, tests/couples/test_counselors.py and tests/test_access_matrix.py;
+    hard moments, open to anyone signed in, in tests/steps/test_hard_moments.py.)"""
     from steps.urls import urlpatterns
 
     names = [pattern.name for pattern in urlpatterns]
     after = [
         name
         for name in names[names.index("check_in_state") + 1 :]
-        if not name.startswith(("counselor_", "data_export")) and name != "account_delete"
+        if not name.startswith(("counselor_", "data_export", "hard_moment"))
+        and name != "account_delete"
     ]
     covered = {request_id.split("-")[0] for request_id in REQUEST_IDS}
     assert set(after) == covered
