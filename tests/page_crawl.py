@@ -181,6 +181,7 @@ def _public_pages(crawl: Crawl, anonymous: Client, make_user: Callable[..., User
             ("landing", reverse("landing")),
             ("help", reverse("help")),
             ("help: when the steps don't help", reverse("help_counselor")),
+            ("offline page", reverse("offline")),
             ("log in", reverse("account_login")),
             ("sign up", reverse("account_signup")),
             ("password reset", reverse("account_reset_password")),

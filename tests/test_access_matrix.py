@@ -84,6 +84,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "landing":                     ("GET",      OK,    HOME,    HOME,    HOME,    HOME,    HOME,    HOME,      HOME),
     "help":                        ("GET",      OK,    OK,      OK,      OK,      OK,      OK,      OK,        OK),
     "help_counselor":              ("GET",      OK,    OK,      OK,      OK,      OK,      OK,      OK,        OK),
+    # The installable app's files, the same for everyone (tests/test_pwa.py).
+    "web_manifest":                ("GET",      OK,    OK,      OK,      OK,      OK,      OK,      OK,        OK),
+    "service_worker":              ("GET",      OK,    OK,      OK,      OK,      OK,      OK,      OK,        OK),
+    "offline":                     ("GET",      OK,    OK,      OK,      OK,      OK,      OK,      OK,        OK),
     # Anyone's own account.
     "preferences":                 ("GET+POST", LOGIN, OK,      OK,      OK,      OK,      OK,      OK,        OK),
     # The one-click unsubscribe link in Alex's check-in emails: the signed token is the key, so

@@ -9,6 +9,9 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("help/", views.help_now, name="help"),
     path("help/when-the-steps-dont-help/", views.help_counselor, name="help_counselor"),
+    path("manifest.webmanifest", views.web_manifest, name="web_manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("offline/", views.offline, name="offline"),
     path("accounts/preferences/", account_views.preferences, name="preferences"),
     path(
         "email/unsubscribe/<str:token>/",

@@ -53,3 +53,12 @@
     menu.open = false;
   });
 })();
+
+// The installable app: the service worker keeps only a page to show offline (templates/sw.js).
+if ("serviceWorker" in navigator) {
+  window.addEventListener("load", function () {
+    navigator.serviceWorker.register("/sw.js").catch(function () {
+      // Without it the site works exactly the same, only without the offline page.
+    });
+  });
+}
