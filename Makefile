@@ -56,6 +56,7 @@ dev-keys: install
 	@touch $(DEV_ENV)
 	@grep -q '^DJANGO_SECRET_KEY=' $(DEV_ENV) || $(BIN)/python -c 'import secrets; print("DJANGO_SECRET_KEY=" + secrets.token_urlsafe(50))' >> $(DEV_ENV)
 	@grep -q '^FIELD_ENCRYPTION_KEYS=' $(DEV_ENV) || $(BIN)/python -c 'from cryptography.fernet import Fernet; print("FIELD_ENCRYPTION_KEYS=" + Fernet.generate_key().decode())' >> $(DEV_ENV)
+	@grep -q '^WEBPUSH_VAPID_PRIVATE_KEY=' $(DEV_ENV) || $(BIN)/python trustapp/vapid.py >> $(DEV_ENV)
 
 run: dev-keys
 	@set -a; source $(DEV_ENV); set +a; \

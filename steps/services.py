@@ -113,11 +113,10 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
         if len(partner_ids) == 2 and partner_ids <= answered:
             _reveal(check_in_round, answers, revealed_by=partnership)
         elif created:
-            transaction.on_commit(
-                partial(
-                    tasks.send_partner_checked_in.enqueue, check_in_round.pk, partnership.user_id
+            for notice in (tasks.send_partner_checked_in, tasks.push_partner_checked_in):
+                transaction.on_commit(
+                    partial(notice.enqueue, check_in_round.pk, partnership.user_id)
                 )
-            )
     return check_in
 
 
@@ -145,9 +144,8 @@ def _reveal(
             step=check_in_round.step,
             defaults={"round": check_in_round},
         )
-    transaction.on_commit(
-        partial(tasks.send_check_in_revealed.enqueue, check_in_round.pk, revealed_by.user_id)
-    )
+    for notice in (tasks.send_check_in_revealed, tasks.push_check_in_revealed):
+        transaction.on_commit(partial(notice.enqueue, check_in_round.pk, revealed_by.user_id))
 
 
 def delete_reflection(*, reflection: Reflection) -> None:
@@ -278,6 +276,10 @@ def add_question_entry(
         }[QuestionEntry.Kind(kind)]
         question.updated_at = entry.created_at
         question.save(update_fields=["status", "updated_at"])
+        if kind == QuestionEntry.Kind.ANSWER:
+            transaction.on_commit(
+                partial(tasks.push_question_answered.enqueue, question.pk, partnership.user_id)
+            )
     return entry
 
 

@@ -1,14 +1,18 @@
-from couples.models import Partnership
+from django.tasks import task
+from django.urls import reverse
+
+from couples.models import Couple, Partnership
 from steps import emails
-from steps.models import CheckInRound, HardMoment, Pause
+from steps.models import CheckInRound, HardMoment, Pause, Question
 from steps.selectors import is_set_aside
+from trustapp.accounts import push
 from trustapp.accounts.models import User
 from trustapp.tasks import email_task
 
 
-def _quiet(check_in_round: CheckInRound) -> bool:
-    """No emails while either partner has paused the process, or after the space ended."""
-    couple = check_in_round.couple
+def _quiet(couple: Couple) -> bool:
+    """No emails or notifications while either partner has paused the process, or after the
+    space ended."""
     return (
         couple.ended_at is not None
         or Pause.objects.filter(couple=couple, ended_at__isnull=True).exists()
@@ -19,14 +23,26 @@ def _may_prompt(partnership: Partnership) -> bool:
     return partnership.user.email_partner_updates and not is_set_aside(partnership)
 
 
+def _to_tell(couple: Couple, *, but: int | None) -> list[Partnership]:
+    """Who hears of something a partner did: the couple's other active partners, never one whose
+    safety check raised a concern, and nobody while the couple is quiet."""
+    if _quiet(couple):
+        return []
+    return [
+        partnership
+        for partnership in couple.partnerships.active().select_related("user")
+        if partnership.user_id != but and not is_set_aside(partnership)
+    ]
+
+
 @email_task
 def send_partner_checked_in(round_id: int, author_id: int) -> None:
     check_in_round = CheckInRound.objects.select_related("couple").get(pk=round_id)
-    if check_in_round.is_revealed or _quiet(check_in_round):
-        return  # the partner answered meanwhile (the reveal email says it all), or all is paused
+    if check_in_round.is_revealed:
+        return  # the partner answered meanwhile: the reveal email says it all
     author = User.objects.get(pk=author_id)
-    for partnership in check_in_round.couple.partnerships.active().select_related("user"):
-        if partnership.user_id != author_id and _may_prompt(partnership):
+    for partnership in _to_tell(check_in_round.couple, but=author_id):
+        if partnership.user.email_partner_updates:
             emails.partner_checked_in(to=partnership.user, partner=author, step=check_in_round.step)
 
 
@@ -34,10 +50,8 @@ def send_partner_checked_in(round_id: int, author_id: int) -> None:
 def send_check_in_revealed(round_id: int, revealed_by_id: int | None = None) -> None:
     """To the partner who did not just see the answers open on their own screen."""
     check_in_round = CheckInRound.objects.select_related("couple").get(pk=round_id)
-    if _quiet(check_in_round):
-        return
-    for partnership in check_in_round.couple.partnerships.active().select_related("user"):
-        if partnership.user_id != revealed_by_id and _may_prompt(partnership):
+    for partnership in _to_tell(check_in_round.couple, but=revealed_by_id):
+        if partnership.user.email_partner_updates:
             emails.check_in_revealed(to=partnership.user, step=check_in_round.step)
 
 
@@ -59,3 +73,59 @@ def send_hard_moment_ask(moment_id: int) -> None:
     for partnership in couple.partnerships.active().select_related("user"):
         if partnership.user_id != moment.author_id and _may_prompt(partnership):
             emails.hard_moment_ask(to=partnership.user, partner=moment.author, need=moment.need)
+
+
+# Notifications on the partners' devices (trustapp/accounts/push.py): the same moments as the
+# emails, each its own task so a slow push service never holds up or repeats an email.
+
+
+def _step_url(step: int, part: str) -> str:
+    return reverse("step_detail", args=[step]) + part
+
+
+@task()
+def push_partner_checked_in(round_id: int, author_id: int) -> None:
+    check_in_round = CheckInRound.objects.select_related("couple").get(pk=round_id)
+    if check_in_round.is_revealed:
+        return
+    for partnership in _to_tell(check_in_round.couple, but=author_id):
+        push.notify(
+            partnership.user,
+            push.Notification(
+                kind="push_partner_checked_in",
+                title="TrustApp",
+                body=f"Your partner checked in on step {check_in_round.step}.",
+                url=_step_url(check_in_round.step, "#check-in"),
+            ),
+        )
+
+
+@task()
+def push_check_in_revealed(round_id: int, revealed_by_id: int) -> None:
+    check_in_round = CheckInRound.objects.select_related("couple").get(pk=round_id)
+    for partnership in _to_tell(check_in_round.couple, but=revealed_by_id):
+        push.notify(
+            partnership.user,
+            push.Notification(
+                kind="push_check_in_revealed",
+                title="TrustApp",
+                body=f"Your answers on step {check_in_round.step} are revealed.",
+                url=_step_url(check_in_round.step, "#check-in"),
+            ),
+        )
+
+
+@task()
+def push_question_answered(question_id: int, answered_by_id: int) -> None:
+    question = Question.objects.select_related("couple").get(pk=question_id)
+    for partnership in _to_tell(question.couple, but=answered_by_id):
+        if partnership.user_id == question.asked_by_id:
+            push.notify(
+                partnership.user,
+                push.Notification(
+                    kind="push_question_answered",
+                    title="TrustApp",
+                    body="Your partner answered one of your questions.",
+                    url=_step_url(6, f"#question-{question.pk}"),
+                ),
+            )

@@ -35,4 +35,29 @@ self.addEventListener("fetch", (event) => {
   }
   // Everything else (htmx requests, polls, other files) goes to the network untouched.
 });
+
+// Notifications (trustapp/accounts/push.py): a fixed sentence and a link into the app, nothing
+// anyone wrote. A link that is not a path of this site is never opened.
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = {};
+  }
+  const url = typeof message.url === "string" && /^\/(?!\/)/.test(message.url) ? message.url : "/space/";
+  event.waitUntil(
+    self.registration.showNotification(message.title || "TrustApp", {
+      body: message.body || "Something changed in your space.",
+      icon: "{{ icon|escapejs }}",
+      tag: "trustapp",
+      data: { url },
+    })
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(self.clients.openWindow(event.notification.data.url));
+});
 {% endautoescape %}

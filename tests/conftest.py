@@ -16,6 +16,9 @@ from couples.services import invite_counselor, record_consent, start_couple
 from steps.models import SafetyCheck
 from trustapp.accounts.models import User
 
+# A local push service and VAPID keys for the push tests: fixtures `push_receiver` and `vapid`.
+pytest_plugins = ["tests.push_receiver"]
+
 PASSWORD = "a calm walk by the river 42"
 
 # Property-based tests draw the same examples on every run, so CI is repeatable and a failure can

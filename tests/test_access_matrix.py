@@ -41,6 +41,7 @@ from django.utils import timezone
 from couples.models import AccessLogEntry, Invitation
 from couples.services import invite_counselor
 from steps import services
+from trustapp.accounts.models import PushSubscription
 from trustapp.accounts.services import unsubscribe_token
 
 LOGIN_PATH = "/accounts/login/"
@@ -76,6 +77,7 @@ START = "redirect:couple_start"
 DASH = "redirect:counselor_dashboard"
 PROFILE = "redirect:counselor_profile"
 ADMIN = "redirect:admin:login"
+PREFS = "redirect:preferences"
 
 # fmt: off
 EXPECTED: dict[str, tuple[str, ...]] = {
@@ -94,6 +96,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     # anyone holding it sees the page (which names nobody), signed in or not; a GET changes
     # nothing. (tests/accounts/test_unsubscribe.py has the POST, bad tokens and the rest.)
     "email_unsubscribe":           ("GET+POST", OK,    OK,      OK,      OK,      OK,      OK,      OK,        OK),
+    # Notifications: only with VAPID keys set (not here, so turning them on is a 404); Alex's
+    # device is Alex's alone to turn off (tests/accounts/test_push.py has them with keys).
+    "push_subscribe":              ("POST",     LOGIN, NF,      NF,      NF,      NF,      NF,      NF,        NF),
+    "push_remove":                 ("POST",     LOGIN, NF,      PREFS,   NF,      NF,      NF,      NF,        NF),
     # Starting a space: for people in none; partners go home, counselors to their dashboard.
     "couple_start":                ("GET+POST", LOGIN, OK,      HOME,    HOME,    HOME,    DASH,    DASH,      OK),
     # A partner's own couple: nobody outside a couple has one.
@@ -196,6 +202,7 @@ ARGS: dict[str, dict[str, str]] = {
     "commitment_acknowledge": {"check_id": "check_id"},
     "focus_area_update": {"area_id": "area_id"},
     "hard_moment_seen": {"moment_id": "hard_moment_id"},
+    "push_remove": {"subscription_id": "push_subscription_id"},
     "counselor_summary": {"access_id": "own_access_id"},
 }
 
@@ -418,6 +425,12 @@ def world(request, staff) -> World:  # type: ignore[no-untyped-def]
             "check_id": check.pk,
             "area_id": area.pk,
             "hard_moment_id": hard_moment.pk,
+            "push_subscription_id": PushSubscription.objects.create(
+                user=alex.user,
+                endpoint="https://fcm.googleapis.com/fcm/send/alex-phone",
+                p256dh="k",
+                auth="a",
+            ).pk,
         },
     )
 

@@ -283,6 +283,22 @@ COUPLE_INVITATION_DAYS = 7
 INVITATIONS_PER_HOUR = envint("INVITATIONS_PER_HOUR", 5)
 EMAIL_ATTEMPTS = 5
 
+# Web Push (notifications on the devices people turn them on for): the VAPID key pair that signs
+# each push (`make dev-keys` writes one for development; generate one per deployment). Without
+# the keys, the preferences page says notifications are not available here.
+WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY", "")
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_SUBJECT = os.environ.get("WEBPUSH_VAPID_SUBJECT", "mailto:hello@trustapp.local")
+# The push services browsers use (a leading dot: any host under it). The server posts to the
+# endpoint a browser hands over, so only these are accepted, and only over HTTPS.
+WEBPUSH_SERVICE_HOSTS = (
+    "fcm.googleapis.com",
+    ".push.services.mozilla.com",
+    ".push.apple.com",
+    ".notify.windows.com",
+)
+WEBPUSH_ALLOW_HTTP = False
+
 # Where "Leave quickly" goes: an ordinary, neutral site.
 LEAVE_QUICKLY_URL = os.environ.get("LEAVE_QUICKLY_URL", "https://www.bbc.com/weather")
 

@@ -13,6 +13,12 @@ urlpatterns = [
     path("sw.js", views.service_worker, name="service_worker"),
     path("offline/", views.offline, name="offline"),
     path("accounts/preferences/", account_views.preferences, name="preferences"),
+    path("accounts/push/subscribe/", account_views.push_subscribe, name="push_subscribe"),
+    path(
+        "accounts/push/<int:subscription_id>/remove/",
+        account_views.push_remove,
+        name="push_remove",
+    ),
     path(
         "email/unsubscribe/<str:token>/",
         account_views.email_unsubscribe,

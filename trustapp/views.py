@@ -66,7 +66,12 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "sw.js",
-        {"offline_url": reverse("offline"), "kept": kept, "version": version},
+        {
+            "offline_url": reverse("offline"),
+            "kept": kept,
+            "version": version,
+            "icon": static("img/icon-192.png"),
+        },
         content_type="text/javascript",
     )
     # A browser checks for a new worker on every visit; never let it keep an old one.

@@ -1,6 +1,10 @@
+import base64
+import binascii
+
 from django import forms
 from django.http import HttpRequest
 
+from trustapp.accounts import push
 from trustapp.accounts.models import User
 
 
@@ -22,4 +26,41 @@ class SignupForm(forms.Form):
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "email_partner_updates"]
+        fields = [
+            "display_name",
+            "email_partner_updates",
+            "push_partner_checked_in",
+            "push_check_in_revealed",
+            "push_question_answered",
+        ]
+
+
+def _key(value: str, length: int, what: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != length:
+        raise forms.ValidationError(f"This device's {what} is not one a browser makes.")
+    return value
+
+
+class PushSubscriptionForm(forms.Form):
+    """What a browser's PushSubscription.toJSON() gives, checked before the server ever posts
+    to it: a known push service, and keys of the sizes RFC 8291 uses."""
+
+    endpoint = forms.URLField(max_length=1000, assume_scheme="https")
+    p256dh = forms.CharField(max_length=200)
+    auth = forms.CharField(max_length=100)
+
+    def clean_endpoint(self) -> str:
+        endpoint = self.cleaned_data["endpoint"]
+        if not push.is_push_service(endpoint):
+            raise forms.ValidationError("This browser's push service is not one we send to.")
+        return endpoint
+
+    def clean_p256dh(self) -> str:
+        return _key(self.cleaned_data["p256dh"], 65, "public key")
+
+    def clean_auth(self) -> str:
+        return _key(self.cleaned_data["auth"], 16, "secret")

@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -47,6 +48,18 @@ class User(AbstractUser):
         "The emails never contain anything either of you wrote.",
     )
 
+    # Notifications on the devices this person turned them on for (PushSubscription). Each is
+    # a fixed sentence: never a name, never anything anyone wrote.
+    push_partner_checked_in = models.BooleanField(
+        "notify me when my partner checks in", default=True
+    )
+    push_check_in_revealed = models.BooleanField(
+        "notify me when our answers are revealed", default=True
+    )
+    push_question_answered = models.BooleanField(
+        "notify me when my partner answers my question", default=True
+    )
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["display_name"]
 
@@ -73,3 +86,23 @@ class User(AbstractUser):
         # as `user.counselor_profile`, which in a template raises and is caught for everyone
         # else on every page.
         return hasattr(self, "counselor_profile")
+
+
+class PushSubscription(models.Model):
+    """One device where this person turned notifications on: the push service's address for it
+    and the keys that encrypt what is sent there (RFC 8291). Removed when the person turns it
+    off, or when the push service answers that it is gone (404 or 410)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    # What the person calls this device on the preferences page ("Chrome on Android").
+    device = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Push subscription {self.pk} of user {self.user_id}"

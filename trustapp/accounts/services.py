@@ -12,7 +12,7 @@ from django.core import signing
 from django.urls import reverse
 
 from trustapp import emails
-from trustapp.accounts.models import User
+from trustapp.accounts.models import PushSubscription, User
 
 _SALT = "trustapp.accounts.unsubscribe.partner-updates"
 # Signer's separator: the token is "<user id>:<signature>".
@@ -58,3 +58,13 @@ def stop_partner_updates(*, token: str) -> User | None:
         User.objects.filter(pk=user.pk).update(email_partner_updates=False)
         user.email_partner_updates = False
     return user
+
+
+def subscribe_device(*, user: User, endpoint: str, p256dh: str, auth: str, device: str) -> None:
+    """Turn notifications on for one device. A push endpoint names one browser profile: if it
+    was someone else's (a shared computer, since signed in as another person), it is theirs no
+    longer, so nothing of the first person's reaches the second."""
+    PushSubscription.objects.update_or_create(
+        endpoint=endpoint,
+        defaults={"user": user, "p256dh": p256dh, "auth": auth, "device": device},
+    )

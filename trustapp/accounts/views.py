@@ -1,12 +1,16 @@
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from trustapp.accounts import services
-from trustapp.accounts.forms import PreferencesForm
+from trustapp.accounts import push, services
+from trustapp.accounts.forms import PreferencesForm, PushSubscriptionForm
+from trustapp.accounts.models import PushSubscription
 
 
 @require_http_methods(["GET", "POST"])
@@ -19,7 +23,48 @@ def preferences(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your preferences are saved.")
         return redirect("preferences")
-    return render(request, "account/preferences.html", {"form": form})
+    return render(
+        request,
+        "account/preferences.html",
+        {
+            "form": form,
+            "push_available": push.is_available(),
+            "vapid_public_key": settings.WEBPUSH_VAPID_PUBLIC_KEY,
+            "devices": request.user.push_subscriptions.all(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def push_subscribe(request: HttpRequest) -> JsonResponse:
+    """Called by the preferences page's script with this device's PushSubscription."""
+    if not push.is_available():
+        raise Http404("Notifications are not available here.")
+    try:
+        sent = json.loads(request.body)
+        data = {"endpoint": sent["endpoint"], **sent["keys"]}
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "This is not a push subscription."}, status=400)
+    form = PushSubscriptionForm(data)
+    if not form.is_valid():
+        return JsonResponse({"error": next(iter(form.errors.values()))[0]}, status=400)
+    services.subscribe_device(
+        user=request.user,
+        device=push.device_name(request.headers.get("User-Agent", "")),
+        **form.cleaned_data,
+    )
+    return JsonResponse({"ok": True}, status=201)
+
+
+@require_POST
+@login_required
+def push_remove(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    deleted, _ = PushSubscription.objects.filter(pk=subscription_id, user=request.user).delete()
+    if not deleted:
+        raise Http404("No such device.")
+    messages.success(request, "Notifications are off on that device.")
+    return redirect("preferences")
 
 
 # The one request a mail provider's "Unsubscribe" button sends (RFC 8058) is a POST with no
