@@ -270,3 +270,8 @@ def get_counselor_accesses(user: User) -> list[ConsentState]:
 
 def get_access_log(couple: Couple) -> list[AccessLogEntry]:
     return list(AccessLogEntry.objects.filter(access__couple=couple)[:200])
+
+
+def get_previous_view(access: CounselorAccess) -> AccessLogEntry | None:
+    """The counselor's last allowed look at this couple (summary or brief), before this one."""
+    return access.log.filter(allowed=True).order_by("-viewed_at", "-pk").first()

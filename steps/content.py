@@ -47,6 +47,7 @@ class Step:
     check_in_question: str
     role_notes: dict[str, str] = field(default_factory=dict)
     role_prompts: dict[str, list[str]] = field(default_factory=dict)
+    daily: list[str] = field(default_factory=list)
     attribution: str = ""
 
     def note_for(self, role: str) -> str:
@@ -57,11 +58,43 @@ class Step:
         return [*self.prompts, *self.role_prompts.get(role, [])]
 
 
+EXERCISE_KINDS = {
+    "appreciation": "Appreciation",
+    "curiosity": "Curiosity about each other",
+    "ritual": "Rituals of connection",
+}
+
+
+@dataclass(frozen=True)
+class Exercise:
+    slug: str
+    kind: str
+    title: str
+    intro: str
+    prompt: str
+
+    @property
+    def kind_label(self) -> str:
+        return EXERCISE_KINDS[self.kind]
+
+
+@dataclass(frozen=True)
+class Reconnection:
+    title: str
+    summary: str
+    attribution: str
+    exercises: tuple[Exercise, ...]
+
+    def exercise(self, slug: str) -> Exercise | None:
+        return next((exercise for exercise in self.exercises if exercise.slug == slug), None)
+
+
 @dataclass(frozen=True)
 class Content:
     opening: Chapter
     closing: Chapter
     steps: tuple[Step, ...]
+    reconnection: Reconnection
 
     def chapter(self, slug: str) -> Chapter | None:
         return {"opening": self.opening, "closing": self.closing}.get(slug)
@@ -140,6 +173,14 @@ def _load_step(path: Path, expected_number: int) -> Step:
         raise ContentError(f"{source}: this step needs a role note for each of {sorted(roles)}.")
     shared_prompts = [" ".join(prompt.split()) for prompt in prompts]
     role_prompts = _role_prompts(data.get("role_prompts"), source, roles, shared_prompts)
+    daily = data.get("daily")
+    if not isinstance(daily, list) or not 3 <= len(daily) <= 8:
+        raise ContentError(f"{source}: 'daily' must list 3 to 8 questions for the daily practice.")
+    daily = [" ".join(question.split()) for question in daily if isinstance(question, str)]
+    if any(not question or len(question) > PROMPT_MAX_LENGTH for question in daily):
+        raise ContentError(
+            f"{source}: every daily question must be a sentence of up to 300 characters."
+        )
     guidance = paragraphs(_text(data, "guidance", source))
     if len(guidance) < 2:
         raise ContentError(f"{source}: 'guidance' needs a few short paragraphs.")
@@ -152,7 +193,39 @@ def _load_step(path: Path, expected_number: int) -> Step:
         check_in_question=_text(data, "check_in_question", source, limit=200),
         role_notes={role: " ".join(note.split()) for role, note in role_notes.items()},
         role_prompts=role_prompts,
+        daily=daily,
         attribution=data.get("attribution", "").strip(),
+    )
+
+
+def _load_reconnection(path: Path) -> Reconnection:
+    if not path.exists():
+        raise ContentError(f"{path.name} is missing.")
+    data = tomllib.loads(path.read_text("utf-8"))
+    exercises = []
+    for number, item in enumerate(data.get("exercises", []), start=1):
+        where = f"{path.name}: exercise {number}"
+        kind = _text(item, "kind", where)
+        if kind not in EXERCISE_KINDS:
+            raise ContentError(f"{where}: kind must be one of {sorted(EXERCISE_KINDS)}.")
+        exercises.append(
+            Exercise(
+                slug=_text(item, "slug", where, limit=40),
+                kind=kind,
+                title=_text(item, "title", where, limit=80),
+                intro=_text(item, "intro", where, limit=400),
+                prompt=_text(item, "prompt", where, limit=PROMPT_MAX_LENGTH),
+            )
+        )
+    if {kind for kind in EXERCISE_KINDS} - {exercise.kind for exercise in exercises}:
+        raise ContentError(f"{path.name}: every kind of exercise needs at least one.")
+    if len({exercise.slug for exercise in exercises}) != len(exercises):
+        raise ContentError(f"{path.name}: two exercises share a slug.")
+    return Reconnection(
+        title=_text(data, "title", path.name, limit=80),
+        summary=_text(data, "summary", path.name, limit=400),
+        attribution=_text(data, "attribution", path.name, limit=300),
+        exercises=tuple(exercises),
     )
 
 
@@ -169,6 +242,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         steps=tuple(
             _load_step(directory / name, number) for number, name in enumerate(expected, start=1)
         ),
+        reconnection=_load_reconnection(directory / "reconnection.toml"),
     )
 
 

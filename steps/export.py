@@ -18,6 +18,7 @@ from steps.models import (
     FocusArea,
     ForgivenessDecision,
     HardMoment,
+    PromptAnswer,
     Question,
     Reflection,
     SafetyCheck,
@@ -80,6 +81,7 @@ def _couple_export(couple: Couple, me: User) -> dict[str, Any]:
             {
                 "asked_by": _who(q.asked_by_id, me, names),
                 "text": q.text,
+                "told_later": q.told_later,
                 "status": q.get_status_display(),
                 "asked_at": q.created_at,
                 "thread": [
@@ -202,6 +204,15 @@ def build_export(user: User) -> dict[str, Any]:
         "hard_moments": [
             {"asked_partner_for": m.need, "note": m.note, "at": m.created_at}
             for m in HardMoment.objects.filter(author=user).order_by("created_at")
+        ],
+        "answers_to_prompts": [
+            {
+                "prompt": a.prompt,
+                "text": a.text,
+                "shared": a.shared,
+                "at": a.created_at,
+            }
+            for a in PromptAnswer.objects.filter(author=user).order_by("created_at")
         ],
         "safety_checks": [
             {

@@ -7,6 +7,7 @@ from steps.content import Step
 from steps.models import (
     HARD_MOMENT_NOTE_MAX_LENGTH,
     NOTE_MAX_LENGTH,
+    PROMPT_ANSWER_MAX_LENGTH,
     REFLECTION_MAX_LENGTH,
     ApologyResponse,
     Feeling,
@@ -195,6 +196,17 @@ class QuestionForm(ToolForm):
     text = _text("Your question", 2000, rows=3, help_text="Up to 2,000 characters.")
 
 
+class ToldLaterForm(ToolForm):
+    id_prefix = "told_later"
+
+    text = _text(
+        "What has not come out before",
+        4000,
+        rows=4,
+        help_text="Your partner sees it as soon as you save it, marked as told later.",
+    )
+
+
 class QuestionEntryForm(ToolForm):
     id_prefix = "entry"
 
@@ -377,3 +389,21 @@ class HardMomentForm(ToolForm):
         if not may_ask:
             # Alone in the space, or set aside for their safety: nothing goes to a partner.
             del self.fields["need"]
+
+
+class PromptAnswerForm(ToolForm):
+    """An answer to the daily question or an exercise: private unless the writer shares it."""
+
+    id_prefix = "answer"
+
+    text = _text("Your answer", PROMPT_ANSWER_MAX_LENGTH, rows=4)
+    share = forms.BooleanField(
+        label="Share it with your partner",
+        required=False,
+        help_text="They see it once they have shared theirs too, and you see theirs.",
+    )
+
+    def __init__(self, *args, may_share: bool = True, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        if not may_share:
+            del self.fields["share"]

@@ -250,6 +250,9 @@ class Question(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Not a question but something told that had not come out before ("trickle truth"):
+    # `asked_by` told it, and the other partner's answer is their response to it.
+    told_later = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -558,3 +561,40 @@ class HardMoment(models.Model):
         if self.seen_by_partner_at is None:
             self.seen_by_partner_at = timezone.now()
             self.save(update_fields=["seen_by_partner_at"])
+
+
+# The daily question and the reconnection exercises: one answer per person per prompt.
+
+PROMPT_ANSWER_MAX_LENGTH = 2_000
+
+
+class PromptAnswer(models.Model):
+    """An answer to a prompt both partners get: the day's two-minute question, or an exercise in
+    rebuilding closeness. Encrypted at rest and private to its author unless they share it; a
+    shared answer reaches the partner only once both have shared theirs to the same prompt, as
+    check-ins do, and is then kept as it was."""
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompt_answers"
+    )
+    couple = models.ForeignKey(
+        Couple, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Which prompt: "daily:2026-12-07" or "closeness:three-things".
+    key = models.CharField(max_length=60)
+    prompt = models.CharField(max_length=300)
+    text = EncryptedTextField()
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["couple", "key"])]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "key"], name="prompt_answer_once_per_prompt")
+        ]
+
+    def __str__(self) -> str:
+        # Never the text.
+        return f"Answer {self.pk} to {self.key}"

@@ -5,7 +5,7 @@ revealed, reflections only for their author."""
 from collections import defaultdict
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db.models import Count, Max, Model, Prefetch, Q, QuerySet
@@ -26,6 +26,7 @@ from steps.models import (
     HardMoment,
     Journey,
     Pause,
+    PromptAnswer,
     Question,
     QuestionEntry,
     QuestionStatus,
@@ -694,6 +695,92 @@ def get_counselor_summary(couple: Couple, scope: list[str]) -> CounselorSummary:
 
 
 @dataclass(frozen=True)
+class TrustChange:
+    name: str
+    before: int | None  # the last level revealed before `since`, if any
+    now: int
+
+
+@dataclass(frozen=True)
+class CounselorBrief:
+    """What changed in the consented scope since a counselor last looked (`since`; None at the
+    first look, when everything is new): the summary's own parts, so nothing outside the scope
+    is ever read, narrowed to what happened after `since`."""
+
+    summary: CounselorSummary
+    since: datetime | None
+    completed: list[StepState]
+    rounds: list[SummaryRound]
+    trust: list[TrustChange]
+    questions: list[Question] | None
+    apologies: list[Apology] | None
+    commitments: list[Commitment] | None
+    focus_areas: list[FocusArea] | None
+
+    @property
+    def has_news(self) -> bool:
+        return any(
+            [
+                self.completed,
+                self.rounds,
+                self.questions,
+                self.apologies,
+                self.commitments,
+                self.focus_areas,
+            ]
+        )
+
+
+def _trust_changes(summary: CounselorSummary, since: datetime | None) -> list[TrustChange]:
+    changes = []
+    for partner in summary.partners:
+        levels = [
+            (point.revealed_at, point.trust_by_user[partner.user_id])
+            for point in summary.history
+            if partner.user_id in point.trust_by_user
+        ]
+        before = [level for moment, level in levels if since is not None and moment <= since]
+        after = [level for moment, level in levels if since is None or moment > since]
+        if after:
+            changes.append(
+                TrustChange(partner.user.display_name, before[-1] if before else None, after[-1])
+            )
+    return changes
+
+
+def get_counselor_brief(couple: Couple, scope: list[str], since: datetime | None) -> CounselorBrief:
+    summary = get_counselor_summary(couple, scope)
+
+    def new(moment: datetime | None) -> bool:
+        return moment is not None and (since is None or moment > since)
+
+    def narrowed(items: list[T] | None, changed: Callable[[T], bool]) -> list[T] | None:
+        return None if items is None else [item for item in items if changed(item)]
+
+    return CounselorBrief(
+        summary=summary,
+        since=since,
+        completed=[state for state in summary.progress.states if new(state.completed_at)],
+        rounds=[round_ for round_ in summary.rounds if new(round_.revealed_at)],
+        trust=_trust_changes(summary, since),
+        questions=narrowed(summary.questions, lambda q: new(q.updated_at)),
+        apologies=narrowed(
+            summary.apologies,
+            lambda a: new(a.sent_at) or any(new(r.created_at) for r in a.responses.all()),
+        ),
+        commitments=narrowed(
+            summary.commitments,
+            lambda c: (
+                new(c.created_at)
+                or new(c.closed_at)
+                or any(new(check.created_at) for check in c.checks.all())
+            ),
+        ),
+        focus_areas=narrowed(summary.focus_areas, lambda a: new(a.updated_at)),
+    )
+
+
+@dataclass(frozen=True)
 class CoupleAtAGlance:
     """What a counselor's dashboard shows of a couple whose consent is live."""
 
@@ -899,3 +986,76 @@ def get_partner_ask_for(user: User, moment_id: int) -> HardMoment:
         return _partner_asks(partnership).get(pk=moment_id)
     except HardMoment.DoesNotExist:
         raise Http404("Not found.") from None
+
+
+# The daily question and the exercises in rebuilding closeness.
+
+
+@dataclass(frozen=True)
+class PromptExchange:
+    """One prompt as one partner sees it: their own answer, and their partner's only once both
+    have shared (never a word of it, nor whether it exists, before)."""
+
+    key: str
+    prompt: str
+    mine: PromptAnswer | None
+    partners: PromptAnswer | None
+
+    @property
+    def is_revealed(self) -> bool:
+        return self.partners is not None
+
+
+def get_prompt_exchanges(
+    user: User, partnership: Partnership | None, keys: dict[str, str]
+) -> list[PromptExchange]:
+    """For each key (-> its prompt), in two queries however many there are."""
+    mine = {a.key: a for a in PromptAnswer.objects.filter(author=user, key__in=list(keys))}
+    theirs: dict[str, PromptAnswer] = {}
+    shared_keys = [key for key, answer in mine.items() if answer.shared]
+    if partnership is not None and shared_keys and not is_set_aside(partnership):
+        theirs = {
+            a.key: a
+            for a in PromptAnswer.objects.filter(
+                couple_id=partnership.couple_id,
+                key__in=shared_keys,
+                shared=True,
+                created_at__gte=partnership.joined_at,
+            )
+            .exclude(author=user)
+            .select_related("author")
+        }
+    return [
+        PromptExchange(key=key, prompt=prompt, mine=mine.get(key), partners=theirs.get(key))
+        for key, prompt in keys.items()
+    ]
+
+
+def daily_key(day: date) -> str:
+    return f"daily:{day.isoformat()}"
+
+
+def get_daily_question(partnership: Partnership | None, day: date) -> str:
+    """The day's question: the same for both partners, from the step they are on (the last
+    step's once all are done), changing every day."""
+    if partnership is None:
+        step = get_steps()[0]
+        seed = 0
+    else:
+        current = get_progress(partnership.couple).current_step
+        step = get_steps()[(current or STEP_COUNT) - 1]
+        seed = partnership.couple_id
+    return step.daily[(day.toordinal() + seed) % len(step.daily)]
+
+
+def get_earlier_daily_answers(user: User, before: date, limit: int = 14) -> list[PromptAnswer]:
+    """The person's own answers to earlier daily questions, newest first (no count, no gaps)."""
+    return list(
+        PromptAnswer.objects.filter(
+            author=user, key__startswith="daily:", key__lt=daily_key(before)
+        ).order_by("-key")[:limit]
+    )
+
+
+def closeness_key(slug: str) -> str:
+    return f"closeness:{slug}"

@@ -25,6 +25,7 @@ from steps.models import (
     HardMoment,
     Journey,
     Pause,
+    PromptAnswer,
     Question,
     QuestionEntry,
     QuestionStatus,
@@ -249,6 +250,16 @@ def ask_question(*, partnership: Partnership, text: str) -> Question:
     with transaction.atomic():
         couple = _lock_open_couple(partnership)
         return Question.objects.create(couple=couple, asked_by=partnership.user, text=text)
+
+
+def tell_later(*, partnership: Partnership, text: str) -> Question:
+    """Put on the table something that had not come out before. It joins the ledger at once,
+    marked as told later, and waits for the other partner's response like a question does."""
+    with transaction.atomic():
+        couple = _lock_open_couple(partnership)
+        return Question.objects.create(
+            couple=couple, asked_by=partnership.user, text=text, told_later=True
+        )
 
 
 def add_question_entry(
@@ -553,3 +564,42 @@ def record_hard_moment(
     if moment.is_ask:
         transaction.on_commit(partial(tasks.send_hard_moment_ask.enqueue, moment.pk))
     return moment
+
+
+# The daily question and the exercises in rebuilding closeness.
+
+
+def may_share_answers(partnership: Partnership | None) -> bool:
+    """Whether an answer to a daily question or an exercise may be shared: with a partner there,
+    the space open, the process not paused, and this person not set aside for their safety."""
+    return (
+        may_ask_partner(partnership)
+        and partnership is not None
+        and not get_journey_state(partnership.couple).is_paused
+    )
+
+
+def answer_prompt(
+    *, user: User, partnership: Partnership | None, key: str, prompt: str, text: str, share: bool
+) -> PromptAnswer:
+    """Keep (or change) this person's answer to a prompt. Once both partners have shared theirs,
+    both answers are kept as they were, as revealed check-ins are."""
+    if share and not may_share_answers(partnership):
+        raise StepError(
+            "This can't be shared right now. Save it for yourself, and share another time."
+        )
+    couple = partnership.couple if partnership else None
+    with transaction.atomic():
+        if couple is not None:
+            # Both partners may share at the same moment: one waits, then sees the other's.
+            Couple.objects.select_for_update().get(pk=couple.pk)
+        mine = PromptAnswer.objects.filter(author=user, key=key).first()
+        if mine is not None and mine.shared and couple is not None:
+            both = PromptAnswer.objects.filter(couple=couple, key=key, shared=True)
+            if both.exclude(author=user).exists():
+                raise StepError("You have both shared your answers, so they stay as they are.")
+        if mine is None:
+            mine = PromptAnswer(author=user, key=key)
+        mine.couple, mine.prompt, mine.text, mine.shared = couple, prompt, text, share
+        mine.save()
+    return mine

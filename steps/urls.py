@@ -27,6 +27,13 @@ urlpatterns = [
         views.check_in_state,
         name="check_in_state",
     ),
+    path("space/today/", views.daily, name="daily"),
+    path("space/closeness/", views.closeness, name="closeness"),
+    path(
+        "space/closeness/<slug:slug>/",
+        views.closeness_exercise,
+        name="closeness_exercise",
+    ),
     path("space/hard-moment/", views.hard_moment, name="hard_moment"),
     path("space/hard-moments/", views.hard_moments, name="hard_moments"),
     path(
@@ -44,6 +51,7 @@ urlpatterns = [
     # Step 6
     path("space/questions/", views.question_ask, name="question_ask"),
     path("space/questions/status/", views.ledger_status, name="ledger_status"),
+    path("space/questions/told-later/", views.told_later, name="told_later"),
     path(
         "space/questions/<int:question_id>/entries/",
         views.question_respond,
@@ -93,4 +101,9 @@ urlpatterns = [
     # Counselors
     path("counselor/", views.counselor_dashboard, name="counselor_dashboard"),
     path("counselor/couples/<int:access_id>/", views.counselor_summary, name="counselor_summary"),
+    path(
+        "counselor/couples/<int:access_id>/brief/",
+        views.counselor_brief,
+        name="counselor_brief",
+    ),
 ]

@@ -24,6 +24,7 @@ from couples.selectors import (
     get_couple_panel,
     get_partnership,
     get_partnership_or_404,
+    get_previous_view,
     is_counselor,
 )
 from couples.services import log_counselor_view
@@ -43,11 +44,13 @@ from steps.forms import (
     ForgivenessForm,
     HardMomentForm,
     PauseForm,
+    PromptAnswerForm,
     QuestionEntryForm,
     QuestionForm,
     ReflectionForm,
     ResumeRequestForm,
     SafetyCheckForm,
+    ToldLaterForm,
     UnderstandingForm,
     UnderstandingResponseForm,
 )
@@ -64,9 +67,14 @@ from steps.models import (
 )
 from steps.selectors import (
     CoupleReads,
+    closeness_key,
+    daily_key,
     get_apology_state,
+    get_counselor_brief,
     get_counselor_summary,
     get_couples_at_a_glance,
+    get_daily_question,
+    get_earlier_daily_answers,
     get_forgiveness_state,
     get_journey_state,
     get_latest_safety_check,
@@ -76,6 +84,7 @@ from steps.selectors import (
     get_partner_ask_for,
     get_partner_asks,
     get_progress,
+    get_prompt_exchanges,
     get_recent_partner_asks,
     get_reflection_for,
     get_reflections,
@@ -175,6 +184,7 @@ def _tool_context(reads: CoupleReads, number: int) -> dict[str, Any]:
             "questions": ledger,
             "ledger_status": ledger_status_of(ledger),
             "question_form": QuestionForm(),
+            "told_later_form": ToldLaterForm(),
             "entry_form": QuestionEntryForm(),
         }
     if number == 7:
@@ -626,6 +636,107 @@ def hard_moment_seen(request: HttpRequest, moment_id: int) -> HttpResponse:
     return redirect(reverse("hard_moments") + f"#ask-{moment.pk}")
 
 
+# The daily question and rebuilding closeness: prompts both partners answer, each privately or
+# shared, shared answers shown once both have shared.
+
+
+def _prompt_page(
+    request: HttpRequest,
+    partnership: Partnership,
+    *,
+    key: str,
+    prompt: str,
+    template: str,
+    success: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    may_share = services.may_share_answers(partnership)
+    (exchange,) = get_prompt_exchanges(request.user, partnership, {key: prompt})
+    bound = request.method == "POST"
+    initial = {"text": exchange.mine.text, "share": exchange.mine.shared} if exchange.mine else None
+    form = PromptAnswerForm(request.POST if bound else None, initial=initial, may_share=may_share)
+    if bound and form.is_valid():
+        try:
+            services.answer_prompt(
+                user=request.user,
+                partnership=partnership,
+                key=key,
+                prompt=exchange.mine.prompt if exchange.mine else prompt,
+                text=form.cleaned_data["text"],
+                share=form.cleaned_data.get("share", False),
+            )
+        except services.StepError as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, success)
+            return _redirect(request, request.path)
+    full = {
+        "exchange": exchange,
+        "form": form,
+        "may_share": may_share,
+        "partner": get_couple_panel(partnership).partner,
+        **context,
+    }
+    if request.htmx and bound:
+        return render(request, f"{template}#answer", full)
+    return render(request, template, full)
+
+
+@require_http_methods(["GET", "POST"])
+@verified_email_required
+def daily(request: HttpRequest) -> HttpResponse:
+    """Today's two-minute question, for those who turned it on. No counts, no streaks."""
+    partnership = get_partnership_or_404(request.user)
+    today = timezone.localdate()
+    if not request.user.daily_practice:
+        return render(request, "steps/daily.html", {"off": True})
+    return _prompt_page(
+        request,
+        partnership,
+        key=daily_key(today),
+        prompt=get_daily_question(partnership, today),
+        template="steps/daily.html",
+        success="Saved. That is today's question done; come back whenever you like.",
+        context={"today": today, "earlier": get_earlier_daily_answers(request.user, today)},
+    )
+
+
+@require_GET
+@verified_email_required
+def closeness(request: HttpRequest) -> HttpResponse:
+    """Rebuilding closeness: the exercises, open at any time, and where each one stands."""
+    partnership = get_partnership_or_404(request.user)
+    chapter = content().reconnection
+    exchanges = get_prompt_exchanges(
+        request.user,
+        partnership,
+        {closeness_key(exercise.slug): exercise.prompt for exercise in chapter.exercises},
+    )
+    return render(
+        request,
+        "steps/closeness.html",
+        {"chapter": chapter, "rows": list(zip(chapter.exercises, exchanges, strict=True))},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@verified_email_required
+def closeness_exercise(request: HttpRequest, slug: str) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    exercise = content().reconnection.exercise(slug)
+    if exercise is None:
+        raise Http404("No such exercise.")
+    return _prompt_page(
+        request,
+        partnership,
+        key=closeness_key(slug),
+        prompt=exercise.prompt,
+        template="steps/closeness_exercise.html",
+        success="Saved.",
+        context={"exercise": exercise, "chapter": content().reconnection},
+    )
+
+
 # Step tools. Each answers an HTMX request with its own section, and a plain form post with a
 # redirect back to it (or the whole step page, when a form has errors).
 
@@ -676,6 +787,18 @@ def question_ask(request: HttpRequest) -> HttpResponse:
         return _tool_response(request, partnership, 6, question_form=form)
     return _tool_action(
         request, 6, lambda: services.ask_question(partnership=partnership, **form.cleaned_data)
+    )
+
+
+@require_POST
+@verified_email_required
+def told_later(request: HttpRequest) -> HttpResponse:
+    partnership = get_partnership_or_404(request.user)
+    form = ToldLaterForm(request.POST)
+    if not form.is_valid():
+        return _tool_response(request, partnership, 6, told_later_form=form)
+    return _tool_action(
+        request, 6, lambda: services.tell_later(partnership=partnership, **form.cleaned_data)
     )
 
 
@@ -941,7 +1064,32 @@ def counselor_summary(request: HttpRequest, access_id: int) -> HttpResponse:
         "steps/counselor_summary.html",
         {
             "summary": summary,
+            "summary_access": access,
             "chart": trust_chart(summary.history, summary.partners),
+            "scope_labels": [Scope(item).label for item in scope],
+        },
+    )
+
+
+@require_GET
+@verified_email_required
+def counselor_brief(request: HttpRequest, access_id: int) -> HttpResponse:
+    """Before a session: what changed in the consented scope since the counselor last looked,
+    on one printable page. Logged like every view, so the partners see it too."""
+    access = get_access_for_counselor(request.user, access_id)
+    scope = get_consent_state(access).live_scope
+    previous = get_previous_view(access)
+    log_counselor_view(access=access, counselor=request.user, path=request.path, scope=scope)
+    if scope is None:
+        return render(request, "steps/counselor_closed.html", status=403)
+    brief = get_counselor_brief(access.couple, scope, previous.viewed_at if previous else None)
+    return render(
+        request,
+        "steps/counselor_brief.html",
+        {
+            "brief": brief,
+            "summary": brief.summary,
+            "access": access,
             "scope_labels": [Scope(item).label for item in scope],
         },
     )

@@ -34,6 +34,7 @@ from couples.models import Partnership, Role
 from couples.services import end_couple, invite_counselor, invite_partner, start_couple
 from steps import services
 from steps.models import CheckIn
+from steps.selectors import daily_key, get_daily_question
 from tests.accounts.test_allauth_pages import (
     reauthenticated,
     reauthenticated_with_code,
@@ -371,6 +372,14 @@ def _couple_pages(
                 reverse("counselor_summary", args=[counselor.access.pk]),
                 status=status,
             )
+            crawl.visit(
+                counselor.client,
+                name,
+                state,
+                "before the session",
+                reverse("counselor_brief", args=[counselor.access.pk]),
+                status=status,
+            )
 
     # Alex has checked in on step 1; Blake has not yet.
     _answer(ours, 1, ready=True, note="Alex's check-in note")
@@ -416,6 +425,9 @@ def _couple_pages(
                 ("taking a break", reverse("pause_page")),
                 ("a hard moment", reverse("hard_moment")),
                 ("hard moments", reverse("hard_moments")),
+                ("today's question, off", reverse("daily")),
+                ("rebuilding closeness", reverse("closeness")),
+                ("an exercise", reverse("closeness_exercise", args=["three-things"])),
                 ("who can see it", reverse("sharing")),
                 ("if you need to stop", reverse("couple_end")),
                 ("preferences", reverse("preferences")),
@@ -429,6 +441,31 @@ def _couple_pages(
                 ("counselor profile, a partner", reverse("counselor_profile")),
             ],
         )
+    # The daily question on, answered and shared by both; an exercise shared by both.
+    for persona, seat in ((alex, ours), (blake, theirs)):
+        persona.user.daily_practice = True
+        persona.user.save(update_fields=["daily_practice"])
+        for key, prompt in (
+            (daily_key(timezone.localdate()), get_daily_question(seat, timezone.localdate())),
+            ("closeness:three-things", "Three things"),
+        ):
+            services.answer_prompt(
+                user=persona.user,
+                partnership=seat,
+                key=key,
+                prompt=prompt,
+                text="Shared",
+                share=True,
+            )
+    crawl.visit_all(
+        alex.client,
+        ALEX,
+        TOGETHER,
+        [
+            ("today's question, answered by both", reverse("daily")),
+            ("an exercise, shared by both", reverse("closeness_exercise", args=["three-things"])),
+        ],
+    )
     crawl.visit_all(
         alex.client,
         ALEX,

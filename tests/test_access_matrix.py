@@ -138,6 +138,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "journey_resume":              ("POST",     LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
     "safety_check":                ("GET+POST", LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
     "safety_support":              ("GET",      LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
+    # The daily question and rebuilding closeness: partners' own pages.
+    "daily":                       ("GET+POST", LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
+    "closeness":                   ("GET",      LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
+    "closeness_exercise":          ("GET+POST", LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
     # A hard moment: anyone signed in may ground themselves and keep a note of their own. Alex's
     # ask for reassurance is Blake's alone to answer (not even Alex's own).
     "hard_moment":                 ("GET+POST", LOGIN, OK,      OK,      OK,      OK,      OK,      OK,        OK),
@@ -148,6 +152,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     # Step tools: partners act in their own couple; an item of Alex and Blake's is theirs alone.
     "question_ask":                ("POST",     LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
     "ledger_status":               ("GET",      LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
+    "told_later":                  ("POST",     LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
     "question_respond":            ("POST",     LOGIN, NF,      OK,      OK,      NF,      NF,      NF,        NF),
     "apology_save":                ("POST",     LOGIN, NF,      OK,      OK,      OK,      NF,      NF,        NF),
     "apology_respond":             ("POST",     LOGIN, NF,      OK,      OK,      NF,      NF,      NF,        NF),
@@ -169,6 +174,7 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     # (Morgan's otherwise): open with both consents, closed (403) without; nobody else's.
     "counselor_dashboard":         ("GET",      LOGIN, PROFILE, PROFILE, PROFILE, PROFILE, OK,      OK,        PROFILE),
     "counselor_summary":           ("GET",      LOGIN, NF,      NF,      NF,      NF,      OK,      FORBIDDEN, NF),
+    "counselor_brief":             ("GET",      LOGIN, NF,      NF,      NF,      NF,      OK,      FORBIDDEN, NF),
     # The admin: staff only; everyone else, signed in or not, is sent to the admin's own login.
     "admin:index":                 ("ANY",      ADMIN, ADMIN,   ADMIN,   ADMIN,   ADMIN,   ADMIN,   ADMIN,     OK),
 }
@@ -202,8 +208,10 @@ ARGS: dict[str, dict[str, str]] = {
     "commitment_acknowledge": {"check_id": "check_id"},
     "focus_area_update": {"area_id": "area_id"},
     "hard_moment_seen": {"moment_id": "hard_moment_id"},
+    "closeness_exercise": {"slug": "exercise_slug"},
     "push_remove": {"subscription_id": "push_subscription_id"},
     "counselor_summary": {"access_id": "own_access_id"},
+    "counselor_brief": {"access_id": "own_access_id"},
 }
 
 
@@ -220,6 +228,7 @@ def post_data(name: str) -> dict[str, Any]:
         "journey_pause": {"note": ""},
         "journey_ask_to_resume": {"note": ""},
         "question_ask": {"text": "What happened that night?"},
+        "told_later": {"text": "There was one more time, in March."},
         "question_respond": {"kind": "answer", "text": "An answer"},
         "apology_save": {"text": "An apology draft", "save": "1"},
         "apology_respond": {"kind": "accept", "text": ""},
@@ -416,6 +425,7 @@ def world(request, staff) -> World:  # type: ignore[no-untyped-def]
             "counselor_token": counselor_access.issue_token(),
             "access_id": personas["counselor"].access.pk,
             "chapter_slug": "opening",
+            "exercise_slug": "three-things",
             "step": 1,
             "reflection_id": reflection.pk,
             "question_id": question.pk,

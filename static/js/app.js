@@ -131,3 +131,8 @@ if ("serviceWorker" in navigator) {
     Promise.race([unsubscribed, moment]).then(function () { form.submit(); });
   });
 })();
+
+// "Print this brief" (the counselor's pre-session page): the browser's own print dialog.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});

@@ -9,6 +9,7 @@ from steps.services import (
     CheckInAnswer,
     add_commitment,
     add_focus_area,
+    answer_prompt,
     ask_question,
     decide_forgiveness,
     record_hard_moment,
@@ -54,6 +55,17 @@ def lived_in(partner_a, partner_b):
     decide_forgiveness(partnership=alex, decision="not_yet", reflection="Not yet.")
     record_hard_moment(user=blake.user, partnership=blake, need="space", note="")
     record_hard_moment(user=alex.user, partnership=alex, need="", note="The anniversary.")
+    partner_a.user.daily_practice = True
+    partner_a.user.save(update_fields=["daily_practice"])
+    for seat in (alex, blake):
+        answer_prompt(
+            user=seat.user,
+            partnership=seat,
+            key="closeness:three-things",
+            prompt="Three things",
+            text="The tea, the walk, the note.",
+            share=True,
+        )
     invitation = Invitation.objects.create(
         couple=alex.couple, invited_by=partner_a.user, email="someone@example.com"
     )
@@ -93,6 +105,7 @@ def test_every_page_type_has_no_accessibility_violations(
             ("/accounts/password/reset/", "password-reset"),
             ("/help/", "help"),
             ("/help/when-the-steps-dont-help/", "help-counselor"),
+            ("/offline/", "offline"),
             (f"/invitation/{lived_in['token']}/", "invitation-anonymous"),
             ("/no/such/page/", "not-found"),
         ],
@@ -110,6 +123,9 @@ def test_every_page_type_has_no_accessibility_violations(
         ("/space/safety-check/support/", "safety-support"),
         ("/space/hard-moment/", "hard-moment"),
         ("/space/hard-moments/", "hard-moments"),
+        ("/space/today/", "daily"),
+        ("/space/closeness/", "closeness"),
+        ("/space/closeness/three-things/", "closeness-exercise"),
         ("/space/end/", "end"),
         ("/accounts/preferences/", "preferences"),
         ("/accounts/email/", "account-email"),
@@ -128,6 +144,7 @@ def test_every_page_type_has_no_accessibility_violations(
     pages[morgan] = [
         ("/counselor/", "counselor-dashboard"),
         (f"/counselor/couples/{counselor.access.pk}/", "counselor-summary"),
+        (f"/counselor/couples/{counselor.access.pk}/brief/", "counselor-brief"),
         ("/counselor/profile/", "counselor-profile"),
     ]
 

@@ -5,7 +5,7 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
-from steps.models import Apology, HardMoment, Reflection
+from steps.models import Apology, HardMoment, PromptAnswer, Reflection
 from steps.services import record_hard_moment, save_apology_draft, write_reflection
 from trustapp import crypto
 
@@ -55,4 +55,5 @@ def test_rotation_finds_every_encrypted_field_by_itself():
         (Reflection, ("text",)),
         (Apology, ("text",)),
         (HardMoment, ("note",)),
+        (PromptAnswer, ("text",)),
     }

@@ -155,6 +155,7 @@ def all_requests(ab) -> dict[str, tuple[str, str, dict]]:
         "journey_complete": ("get", reverse("journey_complete"), {}),
         "question_ask": ("post", reverse("question_ask"), {"text": "NEW-QUESTION"}),
         "ledger_status": ("get", reverse("ledger_status"), {}),
+        "told_later": ("post", reverse("told_later"), {"text": "NEW-TOLD-LATER"}),
         "question_respond": (
             "post",
             reverse("question_respond", args=[ab.question.pk]),
@@ -221,6 +222,7 @@ REQUEST_IDS = [
     "journey_complete",
     "question_ask",
     "ledger_status",
+    "told_later",
     "question_respond",
     "apology_save",
     "apology_respond",
@@ -249,6 +251,7 @@ POST_ONLY = [
     ("journey_ask_to_resume", []),
     ("journey_resume", []),
     ("question_ask", []),
+    ("told_later", []),
     ("question_respond", ["question"]),
     ("apology_save", []),
     ("apology_respond", ["apology"]),
@@ -276,14 +279,15 @@ def test_the_request_table_covers_every_url_after_check_in_state():
     """If a tool or hard-road URL is added to steps/urls.py, this file must learn about it.
     (The data-export and counselor URLs that follow them have tests of their own, in
     tests/test_your_data.py, tests/couples/test_counselors.py and tests/test_access_matrix.py;
-    hard moments, open to anyone signed in, in tests/steps/test_hard_moments.py.)"""
+    hard moments, open to anyone signed in, in tests/steps/test_hard_moments.py; the daily
+    question and rebuilding closeness in tests/steps/test_daily_and_closeness.py.)"""
     from steps.urls import urlpatterns
 
     names = [pattern.name for pattern in urlpatterns]
     after = [
         name
         for name in names[names.index("check_in_state") + 1 :]
-        if not name.startswith(("counselor_", "data_export", "hard_moment"))
+        if not name.startswith(("counselor_", "data_export", "hard_moment", "daily", "closeness"))
         and name != "account_delete"
     ]
     covered = {request_id.split("-")[0] for request_id in REQUEST_IDS}
@@ -501,6 +505,19 @@ def test_question_ask_adds_to_their_own_ledger(request, ab, role):
     question = Question.objects.get(text="NEW-QUESTION")
     assert question.couple == partnership_of(who).couple
     assert question.asked_by == who.user
+
+
+@pytest.mark.parametrize("role", PARTNERS)
+def test_told_later_adds_to_their_own_ledger(request, ab, role):
+    who = persona(request, role)
+    response = who.client.post(reverse("told_later"), {"text": "NEW-TOLD-LATER"})
+    assert_back_to_tool(response, 6)
+    told = Question.objects.get(text="NEW-TOLD-LATER")
+    assert (told.couple, told.asked_by, told.told_later) == (
+        partnership_of(who).couple,
+        who.user,
+        True,
+    )
 
 
 @pytest.mark.parametrize(
@@ -787,6 +804,7 @@ def test_forgiveness_decide_in_their_own_couple(request, ab, role):
     "request_id",
     [
         "question_ask",
+        "told_later",
         "question_respond",
         "apology_save",
         "apology_respond",

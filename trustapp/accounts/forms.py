@@ -29,6 +29,7 @@ class PreferencesForm(forms.ModelForm):
         fields = [
             "display_name",
             "email_partner_updates",
+            "daily_practice",
             "push_partner_checked_in",
             "push_check_in_revealed",
             "push_question_answered",

@@ -48,6 +48,13 @@ class User(AbstractUser):
         "The emails never contain anything either of you wrote.",
     )
 
+    daily_practice = models.BooleanField(
+        "a two-minute question each day",
+        default=False,
+        help_text="One short question a day from the step you are on, to answer privately or "
+        "share. Skipping a day is fine; nothing counts the days.",
+    )
+
     # Notifications on the devices this person turned them on for (PushSubscription). Each is
     # a fixed sentence: never a name, never anything anyone wrote.
     push_partner_checked_in = models.BooleanField(
