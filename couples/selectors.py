@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from django.http import Http404
@@ -272,6 +273,14 @@ def get_access_log(couple: Couple) -> list[AccessLogEntry]:
     return list(AccessLogEntry.objects.filter(access__couple=couple)[:200])
 
 
-def get_previous_view(access: CounselorAccess) -> AccessLogEntry | None:
-    """The counselor's last allowed look at this couple (summary or brief), before this one."""
-    return access.log.filter(allowed=True).order_by("-viewed_at", "-pk").first()
+def get_previous_brief(
+    access: CounselorAccess, *, brief_path: str, before: datetime
+) -> AccessLogEntry | None:
+    """The counselor's last allowed brief of this couple opened before `before`: the summary
+    opened on the way to the brief, or the brief opened again in the same sitting, does not
+    move where "what changed" starts."""
+    return (
+        access.log.filter(allowed=True, path=brief_path, viewed_at__lt=before)
+        .order_by("-viewed_at", "-pk")
+        .first()
+    )

@@ -592,7 +592,11 @@ class PromptAnswer(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["couple", "key"])]
         constraints = [
-            models.UniqueConstraint(fields=["author", "key"], name="prompt_answer_once_per_prompt")
+            # Once per prompt in each couple: a person who leaves and joins another couple
+            # starts afresh, and what they shared with their former partner stays as it was.
+            models.UniqueConstraint(
+                fields=["author", "couple", "key"], name="prompt_answer_once_per_prompt"
+            )
         ]
 
     def __str__(self) -> str:

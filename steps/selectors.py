@@ -1010,7 +1010,11 @@ def get_prompt_exchanges(
     user: User, partnership: Partnership | None, keys: dict[str, str]
 ) -> list[PromptExchange]:
     """For each key (-> its prompt), in two queries however many there are."""
-    mine = {a.key: a for a in PromptAnswer.objects.filter(author=user, key__in=list(keys))}
+    couple_id = partnership.couple_id if partnership else None
+    mine = {
+        a.key: a
+        for a in PromptAnswer.objects.filter(author=user, couple_id=couple_id, key__in=list(keys))
+    }
     theirs: dict[str, PromptAnswer] = {}
     shared_keys = [key for key, answer in mine.items() if answer.shared]
     if partnership is not None and shared_keys and not is_set_aside(partnership):
@@ -1020,7 +1024,10 @@ def get_prompt_exchanges(
                 couple_id=partnership.couple_id,
                 key__in=shared_keys,
                 shared=True,
-                created_at__gte=partnership.joined_at,
+                # The partner there now: never a former partner's answer in the same space.
+                author_id__in=Partnership.objects.active()
+                .filter(couple_id=partnership.couple_id)
+                .values("user_id"),
             )
             .exclude(author=user)
             .select_related("author")
@@ -1037,7 +1044,16 @@ def daily_key(day: date) -> str:
 
 def get_daily_question(partnership: Partnership | None, day: date) -> str:
     """The day's question: the same for both partners, from the step they are on (the last
-    step's once all are done), changing every day."""
+    step's once all are done), changing every day. Once either has answered it, it stays that
+    question for the day, even if the couple moves on a step meanwhile."""
+    if partnership is not None:
+        asked = (
+            PromptAnswer.objects.filter(couple_id=partnership.couple_id, key=daily_key(day))
+            .values_list("prompt", flat=True)
+            .first()
+        )
+        if asked is not None:
+            return asked
     if partnership is None:
         step = get_steps()[0]
         seed = 0

@@ -593,13 +593,13 @@ def answer_prompt(
         if couple is not None:
             # Both partners may share at the same moment: one waits, then sees the other's.
             Couple.objects.select_for_update().get(pk=couple.pk)
-        mine = PromptAnswer.objects.filter(author=user, key=key).first()
-        if mine is not None and mine.shared and couple is not None:
+        mine = PromptAnswer.objects.filter(author=user, couple=couple, key=key).first()
+        if mine is not None and mine.shared:
             both = PromptAnswer.objects.filter(couple=couple, key=key, shared=True)
             if both.exclude(author=user).exists():
                 raise StepError("You have both shared your answers, so they stay as they are.")
         if mine is None:
-            mine = PromptAnswer(author=user, key=key)
-        mine.couple, mine.prompt, mine.text, mine.shared = couple, prompt, text, share
+            mine = PromptAnswer(author=user, couple=couple, key=key, prompt=prompt)
+        mine.text, mine.shared = text, share
         mine.save()
     return mine

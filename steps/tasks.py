@@ -64,11 +64,12 @@ def send_partner_deleted_account(to_user_id: int, former_partner_name: str) -> N
 
 @email_task
 def send_hard_moment_ask(moment_id: int) -> None:
-    """To the partner a hard moment's ask is for. It is the asker's own choice, so it goes out
-    during a pause too; never after the space ended, and never the asker's note."""
+    """To the partner a hard moment's ask is for, never with the asker's note. Not while the
+    process is paused (a pause promises no emails: the ask waits on their page), nor after the
+    space ended."""
     moment = HardMoment.objects.defer("note").select_related("author", "couple").get(pk=moment_id)
     couple = moment.couple
-    if couple is None or couple.ended_at is not None:
+    if couple is None or _quiet(couple):
         return
     for partnership in couple.partnerships.active().select_related("user"):
         if partnership.user_id != moment.author_id and _may_prompt(partnership):
@@ -93,7 +94,6 @@ def push_partner_checked_in(round_id: int, author_id: int) -> None:
             partnership.user,
             push.Notification(
                 kind="push_partner_checked_in",
-                title="TrustApp",
                 body=f"Your partner checked in on step {check_in_round.step}.",
                 url=_step_url(check_in_round.step, "#check-in"),
             ),
@@ -108,7 +108,6 @@ def push_check_in_revealed(round_id: int, revealed_by_id: int) -> None:
             partnership.user,
             push.Notification(
                 kind="push_check_in_revealed",
-                title="TrustApp",
                 body=f"Your answers on step {check_in_round.step} are revealed.",
                 url=_step_url(check_in_round.step, "#check-in"),
             ),
@@ -124,8 +123,11 @@ def push_question_answered(question_id: int, answered_by_id: int) -> None:
                 partnership.user,
                 push.Notification(
                     kind="push_question_answered",
-                    title="TrustApp",
-                    body="Your partner answered one of your questions.",
+                    body=(
+                        "Your partner responded to what you told them."
+                        if question.told_later
+                        else "Your partner answered one of your questions."
+                    ),
                     url=_step_url(6, f"#question-{question.pk}"),
                 ),
             )

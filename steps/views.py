@@ -1,5 +1,6 @@
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.decorators import reauthentication_required
@@ -24,7 +25,7 @@ from couples.selectors import (
     get_couple_panel,
     get_partnership,
     get_partnership_or_404,
-    get_previous_view,
+    get_previous_brief,
     is_counselor,
 )
 from couples.services import log_counselor_view
@@ -715,7 +716,11 @@ def closeness(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "steps/closeness.html",
-        {"chapter": chapter, "rows": list(zip(chapter.exercises, exchanges, strict=True))},
+        {
+            "chapter": chapter,
+            "rows": list(zip(chapter.exercises, exchanges, strict=True)),
+            "may_share": services.may_share_answers(partnership),
+        },
     )
 
 
@@ -1071,6 +1076,10 @@ def counselor_summary(request: HttpRequest, access_id: int) -> HttpResponse:
     )
 
 
+# Opening the brief again within this long (a reload, a print) shows the same changes.
+BRIEF_SITTING = timedelta(hours=3)
+
+
 @require_GET
 @verified_email_required
 def counselor_brief(request: HttpRequest, access_id: int) -> HttpResponse:
@@ -1078,7 +1087,9 @@ def counselor_brief(request: HttpRequest, access_id: int) -> HttpResponse:
     on one printable page. Logged like every view, so the partners see it too."""
     access = get_access_for_counselor(request.user, access_id)
     scope = get_consent_state(access).live_scope
-    previous = get_previous_view(access)
+    previous = get_previous_brief(
+        access, brief_path=request.path, before=timezone.now() - BRIEF_SITTING
+    )
     log_counselor_view(access=access, counselor=request.user, path=request.path, scope=scope)
     if scope is None:
         return render(request, "steps/counselor_closed.html", status=403)

@@ -19,6 +19,7 @@ from steps.services import (
     ask_question,
     pause_journey,
     submit_check_in,
+    tell_later,
 )
 from tests.push_receiver import Device, subscribe, unb64
 from trustapp.accounts.models import PushSubscription
@@ -256,3 +257,55 @@ def test_the_service_worker_shows_what_arrives_and_opens_only_paths_of_this_site
     assert 'self.addEventListener("push"' in script
     assert "showNotification" in script
     assert r"/^\/(?!\/)/.test(message.url)" in script
+
+
+def test_a_public_key_that_is_not_a_point_on_the_curve_is_refused(
+    partner_a, push_receiver, vapid
+) -> None:
+    bad = {
+        "endpoint": f"{push_receiver.url}/push/x",
+        "keys": {"p256dh": b64url(b"\x04" + b"\x01" * 64), "auth": b64url(os.urandom(16))},
+    }
+    response = partner_a.client.post(
+        reverse("push_subscribe"), json.dumps(bad), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "public key" in response.json()["error"]
+
+
+def test_one_broken_device_does_not_stop_the_others(
+    partner_a, partner_b, push_receiver, vapid, django_capture_on_commit_callbacks
+) -> None:
+    PushSubscription.objects.create(
+        user=partner_b.user, endpoint=f"{push_receiver.url}/push/broken", p256dh="AAAA", auth="AAAA"
+    )
+    phone = subscribe(partner_b, push_receiver, "blake-phone")
+    with django_capture_on_commit_callbacks(execute=True):
+        check_in(partner_a)
+    (delivery,) = push_receiver.deliveries
+    assert phone.read(delivery)["body"] == "Your partner checked in on step 1."
+
+
+def test_logging_out_turns_off_the_device_subscribed_in_that_session(
+    partner_a, partner_b, push_receiver, vapid
+) -> None:
+    subscribe(partner_b, push_receiver, "blake-phone")
+    other = PushSubscription.objects.create(
+        user=partner_b.user,
+        endpoint=f"{push_receiver.url}/push/blake-laptop",
+        p256dh="k",
+        auth="a",
+    )
+    partner_b.client.post(reverse("account_logout"))
+    assert list(PushSubscription.objects.all()) == [other]
+
+
+def test_a_response_to_something_told_later_is_told_as_such(
+    partner_a, partner_b, push_receiver, vapid, django_capture_on_commit_callbacks
+) -> None:
+    blake_phone = subscribe(partner_b, push_receiver, "blake-phone")
+    told = tell_later(partnership=seat(partner_b), text="TOLD")
+    with django_capture_on_commit_callbacks(execute=True):
+        add_question_entry(partnership=seat(partner_a), question=told, kind="answer", text="OK")
+    (delivery,) = push_receiver.deliveries
+    assert blake_phone.read(delivery)["body"] == "Your partner responded to what you told them."

@@ -41,7 +41,7 @@ def look(counselor) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def before_and_after(counselor, partner_a, partner_b):  # type: ignore[no-untyped-def]
-    """Alex asks a question and they check in once; a week later the counselor looks. Then
+    """Alex asks a question and they check in once; a week later the counselor reads a brief. Then
     more happens: a reveal with notes, an answer, something told later, an apology, a
     commitment, a plan, and Alex's private reflection."""
     alex, blake = partnership_of(partner_a), partnership_of(partner_b)
@@ -51,7 +51,7 @@ def before_and_after(counselor, partner_a, partner_b):  # type: ignore[no-untype
         submit_check_in(partnership=alex, step=1, answer=CheckInAnswer(2, 3, False, "OLD-NOTE"))
         submit_check_in(partnership=blake, step=1, answer=CheckInAnswer(3, 4, False, ""))
     with time_machine.travel(start - timedelta(days=7), tick=False):
-        look(counselor)
+        brief(counselor)
     with time_machine.travel(start - timedelta(days=3), tick=False):
         submit_check_in(partnership=alex, step=1, answer=CheckInAnswer(4, 6, True, "NEW-NOTE"))
         submit_check_in(partnership=blake, step=1, answer=CheckInAnswer(4, 8, True, ""))
@@ -69,7 +69,7 @@ def before_and_after(counselor, partner_a, partner_b):  # type: ignore[no-untype
 
 def test_the_brief_shows_only_what_changed_since_the_last_look(counselor, before_and_after) -> None:
     page = brief(counselor)
-    assert "What changed since you last looked" in page
+    assert "What changed since your last brief" in page
     for new in ("NEW-NOTE", "NEW-QUESTION", "NEW-ANSWER", "NEW-TOLD-LATER", "NEW-APOLOGY"):
         assert new in page, new
     assert "NEW-COMMITMENT" in page and "NEW-PLAN" in page
@@ -84,17 +84,34 @@ def test_the_brief_shows_only_what_changed_since_the_last_look(counselor, before
         assert never not in page
 
 
-def test_a_second_brief_starts_from_the_first(counselor, before_and_after) -> None:
+def test_opening_the_summary_on_the_way_does_not_empty_the_brief(
+    counselor, before_and_after
+) -> None:
+    look(counselor)
+    assert "NEW-QUESTION" in brief(counselor)
+
+
+def test_the_brief_opened_again_in_the_same_sitting_shows_the_same(
+    counselor, before_and_after
+) -> None:
+    first = brief(counselor)
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        again = brief(counselor)
+    assert "NEW-QUESTION" in first and "NEW-QUESTION" in again
+
+
+def test_the_next_sittings_brief_starts_from_this_one(counselor, before_and_after) -> None:
     brief(counselor)
-    page = brief(counselor)
-    assert "Nothing new since your last look." in page
+    with time_machine.travel(timezone.now() + timedelta(hours=4)):
+        page = brief(counselor)
+    assert "Nothing new since your last brief." in page
     assert "NEW-QUESTION" not in page
 
 
 def test_the_first_look_shows_everything_shared(counselor, partner_a, partner_b) -> None:
     ask_question(partnership=partnership_of(partner_a), text=OLD)
     page = brief(counselor)
-    assert "This is your first look" in page
+    assert "This is your first brief" in page
     assert OLD in page
 
 

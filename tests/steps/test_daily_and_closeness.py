@@ -7,11 +7,14 @@ import pytest
 import time_machine
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
+from couples.models import Partnership, Role
+from couples.services import start_couple
 from steps.content import get_steps
 from steps.models import PromptAnswer, SafetyCheck
 from steps.selectors import get_daily_question
-from steps.services import pause_journey
+from steps.services import CheckInAnswer, pause_journey, submit_check_in
 from tests.steps.helpers import HTMX, partnership_of
 
 TODAY = "/space/today/"
@@ -160,3 +163,68 @@ def test_the_export_holds_the_answers(partner_a, partner_b) -> None:
     answer(partner_a, EXERCISE, "ALEX-EXPORTED")
     data = partner_a.client.get(reverse("data_export_json")).json()
     assert [a["text"] for a in data["answers_to_prompts"]] == ["ALEX-EXPORTED"]
+
+
+def test_the_days_question_stays_once_answered_though_the_step_moves_on(
+    partner_a, partner_b
+) -> None:
+    turn_on(partner_a, partner_b)
+    with time_machine.travel("2026-12-07 09:00", tick=False):
+        answer(partner_a, TODAY, "ALEX-MORNING", share=True)
+        asked = PromptAnswer.objects.get().prompt
+        # Both finish step 1 during the day: the question the partners answer stays the same.
+        for persona in (partner_a, partner_b):
+            submit_check_in(
+                partnership=partnership_of(persona), step=1, answer=CheckInAnswer(3, 5, True, "")
+            )
+        assert get_daily_question(partnership_of(partner_b), date(2026, 12, 7)) == asked
+        answer(partner_b, TODAY, "BLAKE-EVENING", share=True)
+    assert {a.prompt for a in PromptAnswer.objects.all()} == {asked}
+
+
+def test_a_former_partners_shared_answer_never_reaches_who_comes_next(
+    partner_a, partner_b, make_user
+) -> None:
+    answer(partner_b, EXERCISE, "BLAKE-BEFORE-LEAVING", share=True)
+    Partnership.objects.filter(user=partner_b.user).update(left_at=timezone.now())
+    newcomer = make_user("sam@example.com", "Sam")
+    Partnership.objects.create(
+        couple=partnership_of(partner_a).couple, user=newcomer, seat=2, role=Role.MUTUAL
+    )
+    answer(partner_a, EXERCISE, "ALEX-SHARED", share=True)
+    assert "BLAKE-BEFORE-LEAVING" not in partner_a.client.get(EXERCISE).content.decode()
+
+
+def test_an_answer_belongs_to_the_couple_it_was_written_in(partner_a, partner_b, make_user) -> None:
+    answer(partner_a, EXERCISE, "ALEX-WITH-BLAKE", share=True)
+    answer(partner_b, EXERCISE, "BLAKE-WITH-ALEX", share=True)
+    Partnership.objects.filter(user=partner_a.user).update(left_at=timezone.now())
+    start_couple(user=partner_a.user, role=Role.HURT)
+    page = partner_a.client.get(EXERCISE).content.decode()
+    assert "ALEX-WITH-BLAKE" not in page  # a fresh start in the new space
+    answer(partner_a, EXERCISE, "ALEX-ANEW")
+    assert PromptAnswer.objects.filter(author=partner_a.user).count() == 2
+    # Blake keeps their own answer; Alex's, once Alex has left, is Alex's alone again.
+    blake = partner_b.client.get(EXERCISE).content.decode()
+    assert "BLAKE-WITH-ALEX" in blake and "ALEX-WITH-BLAKE" not in blake
+
+
+def test_when_sharing_closes_the_page_says_an_edit_keeps_it_private(partner_a, partner_b) -> None:
+    answer(partner_a, EXERCISE, "ALEX-SHARED", share=True)
+    pause_journey(partnership=partnership_of(partner_b))
+    note = partner_a.client.get(EXERCISE).content.decode()
+    assert "saving a change now makes your answer yours alone again" in note
+
+
+def test_a_partner_set_aside_is_not_invited_to_the_shared_exercises(partner_a, partner_b) -> None:
+    SafetyCheck.objects.create(
+        user=partner_a.user,
+        couple=partnership_of(partner_a).couple,
+        afraid=True,
+        pressured=False,
+        harmed=False,
+    )
+    home = partner_a.client.get("/space/").content.decode()
+    assert "/space/closeness/" not in home and "/space/today/" not in home
+    page = partner_a.client.get("/space/closeness/").content.decode()
+    assert "Sharing is not open right now" in page

@@ -73,15 +73,15 @@ def test_an_ask_reaches_the_partner_by_email_without_the_note(
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
-def test_an_ask_goes_out_during_a_pause_too(
+def test_an_ask_during_a_pause_waits_on_the_page_without_an_email(
     partner_a, partner_b, django_capture_on_commit_callbacks
 ) -> None:
-    # It is the asker's own choice, unlike the check-in emails a pause quiets.
+    # A pause promises no emails; the ask is still there for Blake to see.
     partner_b.client.post(reverse("journey_pause"), {"note": ""})
     with django_capture_on_commit_callbacks(execute=True):
         _ask(partner_a, need="space")
-    (email,) = mail.outbox
-    assert "asked you for some space" in email.body
+    assert not mail.outbox
+    assert "asked you for some space" in partner_b.client.get("/space/").content.decode()
 
 
 def test_no_email_to_a_partner_who_turned_partner_emails_off(

@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from trustapp.accounts import security  # noqa: F401  (connects the signal receivers)
+        from trustapp.accounts import push, security  # noqa: F401  (connect the signal receivers)

@@ -1,6 +1,7 @@
 import base64
 import binascii
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from django import forms
 from django.http import HttpRequest
 
@@ -36,14 +37,14 @@ class PreferencesForm(forms.ModelForm):
         ]
 
 
-def _key(value: str, length: int, what: str) -> str:
+def _decoded(value: str, length: int, what: str) -> bytes:
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != length:
         raise forms.ValidationError(f"This device's {what} is not one a browser makes.")
-    return value
+    return raw
 
 
 class PushSubscriptionForm(forms.Form):
@@ -61,7 +62,18 @@ class PushSubscriptionForm(forms.Form):
         return endpoint
 
     def clean_p256dh(self) -> str:
-        return _key(self.cleaned_data["p256dh"], 65, "public key")
+        value = self.cleaned_data["p256dh"]
+        try:
+            # A point on the curve, or nothing can ever be encrypted for this device.
+            ec.EllipticCurvePublicKey.from_encoded_point(
+                ec.SECP256R1(), _decoded(value, 65, "public key")
+            )
+        except ValueError:
+            raise forms.ValidationError(
+                "This device's public key is not one a browser makes."
+            ) from None
+        return value
 
     def clean_auth(self) -> str:
-        return _key(self.cleaned_data["auth"], 16, "secret")
+        _decoded(self.cleaned_data["auth"], 16, "secret")
+        return self.cleaned_data["auth"]

@@ -8,9 +8,13 @@ deleted; any other failure is logged without the endpoint, which identifies a de
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_out
+from django.dispatch import receiver
+from django.http import HttpRequest
 from pywebpush import WebPushException, webpush
 from requests import RequestException
 
@@ -26,9 +30,9 @@ GONE = {404, 410}
 @dataclass(frozen=True)
 class Notification:
     kind: str  # the User field that turns it on or off
-    title: str
     body: str
     url: str
+    title: str = "TrustApp"
 
 
 def is_available() -> bool:
@@ -62,8 +66,9 @@ def notify(user: User, notification: Notification) -> int:
                 subscription.delete()
             else:
                 log.warning("push failed: subscription=%s status=%s", subscription.pk, status)
-        except RequestException as failure:
-            # The push service is unreachable: the next notification tries again.
+        except (RequestException, ValueError, TypeError) as failure:
+            # The push service is unreachable, or this one device's keys are unusable: the
+            # person's other devices still get theirs, and the next notification tries again.
             log.warning("push failed: subscription=%s %s", subscription.pk, type(failure).__name__)
         else:
             delivered += 1
@@ -101,3 +106,16 @@ def device_name(user_agent: str) -> str:
     browser = next((name for mark, name in browsers if mark in user_agent), "A browser")
     system = next((name for mark, name in systems if mark in user_agent), "")
     return f"{browser} on {system}" if system else browser
+
+
+# The subscription made in this browser session, so that logging out turns it off (see
+# `forget_this_device`), whatever the browser's own script managed to do.
+SESSION_KEY = "push_subscription_id"
+
+
+@receiver(user_logged_out)
+def forget_this_device(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Whoever uses this browser next gets none of the notifications of the person who left."""
+    subscription_id = request.session.get(SESSION_KEY) if request is not None else None
+    if subscription_id is not None and user is not None:
+        PushSubscription.objects.filter(pk=subscription_id, user=user).delete()

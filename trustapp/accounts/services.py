@@ -60,11 +60,14 @@ def stop_partner_updates(*, token: str) -> User | None:
     return user
 
 
-def subscribe_device(*, user: User, endpoint: str, p256dh: str, auth: str, device: str) -> None:
+def subscribe_device(
+    *, user: User, endpoint: str, p256dh: str, auth: str, device: str
+) -> PushSubscription:
     """Turn notifications on for one device. A push endpoint names one browser profile: if it
     was someone else's (a shared computer, since signed in as another person), it is theirs no
     longer, so nothing of the first person's reaches the second."""
-    PushSubscription.objects.update_or_create(
+    subscription, _ = PushSubscription.objects.update_or_create(
         endpoint=endpoint,
         defaults={"user": user, "p256dh": p256dh, "auth": auth, "device": device},
     )
+    return subscription

@@ -49,11 +49,12 @@ def push_subscribe(request: HttpRequest) -> JsonResponse:
     form = PushSubscriptionForm(data)
     if not form.is_valid():
         return JsonResponse({"error": next(iter(form.errors.values()))[0]}, status=400)
-    services.subscribe_device(
+    subscription = services.subscribe_device(
         user=request.user,
         device=push.device_name(request.headers.get("User-Agent", "")),
         **form.cleaned_data,
     )
+    request.session[push.SESSION_KEY] = subscription.pk
     return JsonResponse({"ok": True}, status=201)
 
 
