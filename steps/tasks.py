@@ -80,8 +80,19 @@ def send_hard_moment_ask(moment_id: int) -> None:
 # emails, each its own task so a slow push service never holds up or repeats an email.
 
 
-def _step_url(step: int, part: str) -> str:
-    return reverse("step_detail", args=[step]) + part
+def _push(
+    couple: Couple, *, but: int, notification: push.Notification, only: int | None = None
+) -> None:
+    """To the partners `_to_tell` names (or just `only`, if they are among them)."""
+    for partnership in _to_tell(couple, but=but):
+        if only is None or partnership.user_id == only:
+            push.notify(partnership.user, notification)
+
+
+def _check_in_notification(kind: str, body: str, step: int) -> push.Notification:
+    return push.Notification(
+        kind=kind, body=body, url=reverse("step_detail", args=[step]) + "#check-in"
+    )
 
 
 @task()
@@ -89,45 +100,43 @@ def push_partner_checked_in(round_id: int, author_id: int) -> None:
     check_in_round = CheckInRound.objects.select_related("couple").get(pk=round_id)
     if check_in_round.is_revealed:
         return
-    for partnership in _to_tell(check_in_round.couple, but=author_id):
-        push.notify(
-            partnership.user,
-            push.Notification(
-                kind="push_partner_checked_in",
-                body=f"Your partner checked in on step {check_in_round.step}.",
-                url=_step_url(check_in_round.step, "#check-in"),
-            ),
-        )
+    step = check_in_round.step
+    _push(
+        check_in_round.couple,
+        but=author_id,
+        notification=_check_in_notification(
+            "push_partner_checked_in", f"Your partner checked in on step {step}.", step
+        ),
+    )
 
 
 @task()
 def push_check_in_revealed(round_id: int, revealed_by_id: int) -> None:
     check_in_round = CheckInRound.objects.select_related("couple").get(pk=round_id)
-    for partnership in _to_tell(check_in_round.couple, but=revealed_by_id):
-        push.notify(
-            partnership.user,
-            push.Notification(
-                kind="push_check_in_revealed",
-                body=f"Your answers on step {check_in_round.step} are revealed.",
-                url=_step_url(check_in_round.step, "#check-in"),
-            ),
-        )
+    step = check_in_round.step
+    _push(
+        check_in_round.couple,
+        but=revealed_by_id,
+        notification=_check_in_notification(
+            "push_check_in_revealed", f"Your answers on step {step} are revealed.", step
+        ),
+    )
 
 
 @task()
 def push_question_answered(question_id: int, answered_by_id: int) -> None:
     question = Question.objects.select_related("couple").get(pk=question_id)
-    for partnership in _to_tell(question.couple, but=answered_by_id):
-        if partnership.user_id == question.asked_by_id:
-            push.notify(
-                partnership.user,
-                push.Notification(
-                    kind="push_question_answered",
-                    body=(
-                        "Your partner responded to what you told them."
-                        if question.told_later
-                        else "Your partner answered one of your questions."
-                    ),
-                    url=_step_url(6, f"#question-{question.pk}"),
-                ),
-            )
+    _push(
+        question.couple,
+        but=answered_by_id,
+        only=question.asked_by_id,
+        notification=push.Notification(
+            kind="push_question_answered",
+            body=(
+                "Your partner responded to what you told them."
+                if question.told_later
+                else "Your partner answered one of your questions."
+            ),
+            url=reverse("step_detail", args=[6]) + f"#question-{question.pk}",
+        ),
+    )
