@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
+from django.db.models import QuerySet
 from django.http import Http404
 
 from couples.models import (
@@ -19,26 +20,33 @@ from couples.models import (
 from trustapp.accounts.models import User
 from trustapp.prepared import PreparedQuery
 
-# Both partners of the user's couple in one query: nearly every page that asks for the user's
-# place also shows their partner (get_couple_panel), and would ask again. Every couple page runs
-# it, so its SQL is compiled once per process (trustapp/prepared.py).
-_seats_of_couple_of = PreparedQuery(
-    Partnership,
-    lambda user: (
+
+def seats_of_couple_of(user: int) -> QuerySet[Partnership]:
+    """Both seats of the couple `user` is in now, with the couple and the users: nearly every
+    page that asks for the user's place also shows their partner (get_couple_panel), and would
+    ask again. steps/ reads the couple's own state alongside (steps.selectors.CoupleReads)."""
+    return (
         Partnership.objects.active()
         .select_related("couple", "user")
         .filter(couple__partnerships__user=user, couple__partnerships__left_at__isnull=True)
         .order_by("seat")
-    ),
-    "user",
-)
+    )
+
+
+# Every couple page runs it, so its SQL is compiled once per process (trustapp/prepared.py).
+_seats_of_couple_of = PreparedQuery(Partnership, seats_of_couple_of, "user")
 
 
 def get_partnership(user: User) -> Partnership | None:
     """The user's place in their couple (which may have ended and be read-only), or None."""
     if not user.is_authenticated:
         return None
-    seats = _seats_of_couple_of(user=user.pk)
+    return seat_among(user, _seats_of_couple_of(user=user.pk))
+
+
+def seat_among(user: User, seats: list[Partnership]) -> Partnership | None:
+    """The user's own seat among the seats `seats_of_couple_of` read, with the partner's seat
+    kept on it for get_couple_panel."""
     mine = next((seat for seat in seats if seat.user_id == user.pk), None)
     if mine is None:
         return None

@@ -8,12 +8,29 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from django.db.models import Count, Max, Model, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Max,
+    Model,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.http import Http404
 from django.utils import timezone
 
 from couples.models import Couple, Partnership
-from couples.selectors import CouplePanel, get_partnership_or_404
+from couples.selectors import (
+    CouplePanel,
+    get_partnership_or_404,
+    seat_among,
+    seats_of_couple_of,
+)
 from steps.content import STEP_COUNT, Step, get_steps
 from steps.models import (
     Apology,
@@ -367,14 +384,21 @@ class Waiting:
         return self.since is not None and timezone.now() - self.since >= PARTNER_QUIET_AFTER
 
 
+# The answers in the couple's open rounds, on every visit to the home. A step has at most one
+# open round (a database constraint), so a step names its round.
+_answers_waiting = PreparedQuery(
+    CheckIn,
+    lambda couple: CheckIn.objects.filter(
+        round__couple_id=couple, round__revealed_at__isnull=True
+    ).values_list("round__step", "author_id", "created_at"),
+    "couple",
+)
+
+
 def get_waiting(partnership: Partnership) -> Waiting:
-    # A step has at most one open round (a database constraint), so a step names its round.
-    answers = CheckIn.objects.filter(
-        round__couple_id=partnership.couple_id, round__revealed_at__isnull=True
-    ).values_list("round__step", "author_id", "created_at")
     authors_by_step: dict[int, set[int | None]] = {}
     mine_at: dict[int, datetime] = {}
-    for step, author_id, created_at in answers:
+    for step, author_id, created_at in _answers_waiting(couple=partnership.couple_id):
         authors_by_step.setdefault(step, set()).add(author_id)
         if author_id == partnership.user_id:
             mine_at[step] = created_at
@@ -419,10 +443,27 @@ def get_trust_history_stamp(couple: Couple) -> tuple[int, int]:
     """How many rounds are revealed, and the newest round's id: what names a couple's trust
     history. Revealed rounds are never changed or removed, so the count grows with every
     reveal, and a new history always has a new stamp."""
-    stamp = CheckInRound.objects.filter(couple=couple, revealed_at__isnull=False).aggregate(
-        count=Count("pk"), last=Max("pk")
-    )
-    return stamp["count"], stamp["last"] or 0
+    found = _trust_history_stamp(couple=couple.pk)
+    return (found[0].revealed_count, found[0].last_revealed or 0) if found else (0, 0)
+
+
+# The couple home reads these two sums on every visit: compiled once per process, like the rest.
+_trust_history_stamp = PreparedQuery(
+    Couple,
+    lambda couple: (
+        Couple.objects.filter(pk=couple)
+        .annotate(
+            revealed_count=Count(
+                "check_in_rounds", filter=Q(check_in_rounds__revealed_at__isnull=False)
+            ),
+            last_revealed=Max(
+                "check_in_rounds", filter=Q(check_in_rounds__revealed_at__isnull=False)
+            ),
+        )
+        .only("pk")
+    ),
+    "couple",
+)
 
 
 def get_shared_for(user: User, model: type[Model], pk: int, *, couple_field: str = "couple") -> Any:
@@ -509,15 +550,33 @@ def _ledger_fingerprint(count: int, stamp: datetime | None) -> str:
 
 def get_ledger_status(couple: Couple) -> LedgerStatus:
     """What the step 6 poll and the couple home show of the ledger, in one query."""
-    latest = Question.objects.filter(couple=couple).aggregate(
-        stamp=Max("updated_at"),
-        count=Count("pk"),
-        unanswered=Count("pk", filter=~Q(status=QuestionStatus.ANSWERED)),
-    )
+    found = _ledger_sums(couple=couple.pk)
+    if not found:
+        return LedgerStatus(unanswered=0, fingerprint=_ledger_fingerprint(0, None))
     return LedgerStatus(
-        unanswered=latest["unanswered"],
-        fingerprint=_ledger_fingerprint(latest["count"], latest["stamp"]),
+        unanswered=found[0].ledger_unanswered,
+        fingerprint=_ledger_fingerprint(found[0].ledger_count, found[0].ledger_stamp),
     )
+
+
+# Question.is_unanswered, as the database can count it.
+UNANSWERED_STATUSES = [status for status in QuestionStatus if status != QuestionStatus.ANSWERED]
+_ledger_sums = PreparedQuery(
+    Couple,
+    lambda couple: (
+        Couple.objects.filter(pk=couple)
+        .annotate(
+            ledger_stamp=Max("questions__updated_at"),
+            ledger_count=Count("questions"),
+            ledger_unanswered=Count(
+                "questions",
+                filter=Q(questions__status__in=UNANSWERED_STATUSES),
+            ),
+        )
+        .only("pk")
+    ),
+    "couple",
+)
 
 
 def ledger_status_of(ledger: list[Question]) -> LedgerStatus:
@@ -866,6 +925,55 @@ class SafetyAnswer:
     has_concern: bool
 
 
+def safety_concern_of(user: int | OuterRef, couple: int | OuterRef) -> Subquery:
+    """Whether a partner's latest safety check in a couple raised a concern (SafetyCheck's
+    has_concern), as a subquery: NULL before their first."""
+    return Subquery(
+        SafetyCheck.objects.filter(user_id=user, couple_id=couple)
+        .order_by("-created_at", "-pk")
+        .annotate(
+            concern=ExpressionWrapper(
+                Q(afraid=True) | Q(pressured=True) | Q(harmed=True), output_field=BooleanField()
+            )
+        )
+        .values("concern")[:1]
+    )
+
+
+# The seats of get_partnership with what nearly every couple page asks next, in the same query:
+# the journey's end, whether a pause is open (the pauses themselves are read only then), and
+# each seat's latest safety answer (None before the first).
+_seats_with_couple_state = PreparedQuery(
+    Partnership,
+    lambda user: seats_of_couple_of(user).annotate(
+        journey_completed_at=Subquery(
+            Journey.objects.filter(couple_id=OuterRef("couple_id")).values("completed_at")
+        ),
+        open_pauses=Exists(
+            Pause.objects.filter(couple_id=OuterRef("couple_id"), ended_at__isnull=True)
+        ),
+        safety_concern=safety_concern_of(OuterRef("user_id"), OuterRef("couple_id")),
+    ),
+    "user",
+)
+
+
+def get_couple_reads(user: User) -> "CoupleReads | None":
+    """The user's seat in their couple, as get_partnership finds it, with the couple's state that
+    the home and the step pages read anyway: one query instead of four."""
+    if not user.is_authenticated:
+        return None
+    partnership = seat_among(user, _seats_with_couple_state(user=user.pk))
+    return None if partnership is None else CoupleReads(partnership)
+
+
+def get_couple_reads_or_404(user: User) -> "CoupleReads":
+    reads = get_couple_reads(user)
+    if reads is None:
+        raise Http404("You are not in a couple space.")
+    return reads
+
+
 class CoupleReads:
     """The shared reads of the couple home and the step page, each made at most once per
     request: the step page's check-in part and step 11's tool both show the journey, say."""
@@ -873,6 +981,18 @@ class CoupleReads:
     def __init__(self, partnership: Partnership) -> None:
         self.partnership = partnership
         self._this_request: dict[tuple[object, ...], Any] = {}
+        # Read alongside the seats (get_couple_reads_or_404): the journey, whether a pause is
+        # open, and this partner's latest safety answer, so none of them is asked again.
+        if hasattr(partnership, "open_pauses"):
+            self._this_request[("safety", partnership.user_id)] = (
+                None
+                if partnership.safety_concern is None
+                else SafetyAnswer(has_concern=partnership.safety_concern)
+            )
+            if not partnership.open_pauses:
+                self._this_request[("journey",)] = JourneyState(
+                    completed_at=partnership.journey_completed_at, pauses=[]
+                )
 
     def _read(self, name: str, read: Callable[[], T], *parts: object) -> T:
         key = (name, *parts)

@@ -6,7 +6,7 @@ from datetime import date
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from couples.models import CounselorAccess, Couple, Partnership, Role
@@ -37,12 +37,13 @@ from steps.models import (
 from steps.selectors import (
     get_answers,
     get_journey_state,
-    get_latest_safety_check,
     get_open_round,
     get_progress,
     is_set_aside,
+    safety_concern_of,
 )
 from trustapp.accounts.models import User
+from trustapp.prepared import PreparedQuery
 
 security_log = logging.getLogger("trustapp.security")
 
@@ -76,7 +77,7 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
     round per step, one answer per partner per round) are the last line of defence."""
     with transaction.atomic():
         couple = _lock_open_couple(partnership)
-        if get_journey_state(couple).is_paused:
+        if couple.has_open_pause:
             raise StepError("The process is paused, so check-ins wait until it is resumed.")
         partner_ids = {seat.user_id for seat in get_active_seats(couple)}
         # Solo: with nobody else in the space, nothing waits on anyone, so every step is open.
@@ -153,16 +154,32 @@ def delete_reflection(*, reflection: Reflection) -> None:
     reflection.delete()
 
 
+# Every shared change takes this lock. Whether a pause is open and the partner's latest safety
+# answer come with it, as of the moment it is taken: one round trip instead of three.
+_locked_couple = PreparedQuery(
+    Couple,
+    lambda couple, user: (
+        Couple.objects.select_for_update()
+        .filter(pk=couple)
+        .annotate(
+            has_open_pause=Exists(
+                Pause.objects.filter(couple_id=OuterRef("pk"), ended_at__isnull=True)
+            ),
+            safety_concern=safety_concern_of(user, OuterRef("pk")),
+        )
+    ),
+    "couple",
+    "user",
+)
+
+
 def _lock_open_couple(partnership: Partnership, *, exercise: bool = True) -> Couple:
     """Lock the couple for a shared change. An ended space is read-only for both partners, and
     a partner who told us they may not be safe is never drawn into the shared exercises."""
-    couple = Couple.objects.select_for_update().get(pk=partnership.couple_id)
+    couple = _locked_couple(couple=partnership.couple_id, user=partnership.user_id)[0]
     if couple.ended_at is not None:
         raise StepError("This space has ended. What you shared is still here to read.")
-    if not exercise:
-        return couple
-    latest_check = get_latest_safety_check(partnership)
-    if latest_check is not None and latest_check.has_concern:
+    if exercise and couple.safety_concern:
         raise StepError(
             "The shared exercises are set aside for you, because your safety comes first. "
             "You can change your private answers at any time."

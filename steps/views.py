@@ -73,6 +73,8 @@ from steps.selectors import (
     get_apology_state,
     get_counselor_brief,
     get_counselor_summary,
+    get_couple_reads,
+    get_couple_reads_or_404,
     get_couples_at_a_glance,
     get_daily_question,
     get_earlier_daily_answers,
@@ -111,10 +113,10 @@ def _redirect(request: HttpRequest, to: str) -> HttpResponse:
 @verified_email_required
 def home(request: HttpRequest) -> HttpResponse:
     """The couple home: both partners, the eleven steps, and the trust between them over time."""
-    partnership = get_partnership(request.user)
-    if partnership is None:
+    reads = get_couple_reads(request.user)
+    if reads is None:
         return redirect("counselor_dashboard" if is_counselor(request.user) else "couple_start")
-    return render(request, "steps/home.html", _home_context(CoupleReads(partnership)))
+    return render(request, "steps/home.html", _home_context(reads))
 
 
 def _time_together(partnership: Partnership) -> str:
@@ -244,9 +246,9 @@ def _check_in_context(reads: CoupleReads, number: int) -> dict[str, Any]:
     }
 
 
-def _step_context(request: HttpRequest, partnership: Partnership, number: int, **extra) -> dict:  # type: ignore[no-untyped-def]
+def _step_context(request: HttpRequest, reads: CoupleReads, number: int, **extra) -> dict:  # type: ignore[no-untyped-def]
     """The whole step page in one context: what it shares and the viewer's own parts."""
-    reads = CoupleReads(partnership)
+    partnership = reads.partnership
     context = _check_in_context(reads, number)
     context.update(
         {
@@ -297,15 +299,16 @@ def _reflection_list_context(request: HttpRequest, number: int) -> dict:
 @require_GET
 @verified_email_required
 def step_detail(request: HttpRequest, number: int) -> HttpResponse:
-    partnership = get_partnership_or_404(request.user)
+    reads = get_couple_reads_or_404(request.user)
     get_step_or_404(number)
-    return render(request, "steps/step.html", _step_context(request, partnership, number))
+    return render(request, "steps/step.html", _step_context(request, reads, number))
 
 
 @require_POST
 @verified_email_required
 def reflection_create(request: HttpRequest, number: int) -> HttpResponse:
-    partnership = get_partnership_or_404(request.user)
+    reads = get_couple_reads_or_404(request.user)
+    partnership = reads.partnership
     step = get_step_or_404(number)
     form = ReflectionForm(request.POST, step=step, role=partnership.role)
     if form.is_valid():
@@ -326,9 +329,7 @@ def reflection_create(request: HttpRequest, number: int) -> HttpResponse:
         saved = True
     else:
         saved = False
-    context = _step_context(
-        request, partnership, number, reflection_form=form, reflection_saved=saved
-    )
+    context = _step_context(request, reads, number, reflection_form=form, reflection_saved=saved)
     template = "steps/step.html#reflections" if request.htmx else "steps/step.html"
     return render(request, template, context)
 
@@ -397,7 +398,8 @@ def _step_page_showing(reflection: Reflection) -> str:
 @require_POST
 @verified_email_required
 def check_in_submit(request: HttpRequest, number: int) -> HttpResponse:
-    partnership = get_partnership_or_404(request.user)
+    reads = get_couple_reads_or_404(request.user)
+    partnership = reads.partnership
     get_step_or_404(number)
     form = CheckInForm(request.POST)
     error = None
@@ -416,9 +418,9 @@ def check_in_submit(request: HttpRequest, number: int) -> HttpResponse:
             form = None
     # Under htmx only the check-in part is swapped in, so only its data is read again.
     if request.htmx:
-        context = _check_in_context(CoupleReads(partnership), number)
+        context = _check_in_context(reads, number)
     else:
-        context = _step_context(request, partnership, number)
+        context = _step_context(request, reads, number)
     context["check_in_error"] = error
     if form is not None:
         context["check_in_form"] = form
@@ -432,9 +434,8 @@ def check_in_state(request: HttpRequest, number: int) -> HttpResponse:
     """Polled while a partner waits for the other's answer: 204 until the round is revealed."""
     if is_round_open_for(request.user, number, request.GET.get("waiting_on", "")):
         return HttpResponse(status=204)
-    partnership = get_partnership_or_404(request.user)
+    reads = get_couple_reads_or_404(request.user)
     get_step_or_404(number)
-    reads = CoupleReads(partnership)
     return render(request, "steps/step.html#check-in", _check_in_context(reads, number))
 
 
@@ -757,7 +758,9 @@ def _tool_response(
     if not overrides:
         return redirect(reverse("step_detail", args=[number]) + "#tool")
     return render(
-        request, "steps/step.html", _step_context(request, partnership, number, **overrides)
+        request,
+        "steps/step.html",
+        _step_context(request, CoupleReads(partnership), number, **overrides),
     )
 
 

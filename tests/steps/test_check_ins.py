@@ -6,14 +6,14 @@ from steps.models import CheckIn, CheckInRound, StepCompletion
 from steps.selectors import get_progress
 from steps.services import CheckInAnswer, StepError, submit_check_in, write_reflection
 
-# Session, user (with counselor profile and verified email), both partners, and the couple's
-# shared reads: progress, journey, its open pauses, the asking partner's safety check, the
-# ledger's status, waiting check-ins, the trust history's stamp, and the partner's recent asks in
-# a hard moment.
-HOME_QUERIES = 11
-# Session, user, both partners, progress, journey and pauses, the safety check, the step's
+# Session, user (with counselor profile and verified email), both partners with the couple's
+# journey, whether a pause is open and the asking partner's latest safety answer (one query), and
+# the couple's shared reads: progress, waiting check-ins, the ledger's sums, the partner's recent
+# asks in a hard moment, and the trust history's stamp.
+HOME_QUERIES = 8
+# Session, user, both partners with the journey, pause and safety answer, progress, the step's
 # check-in rounds with their answers, and the private reflections.
-STEP_QUERIES = 10
+STEP_QUERIES = 7
 A_NOTE = "ALEX-NOTE: I felt heard on Sunday"
 B_NOTE = "BLAKE-NOTE: thank you for staying"
 
@@ -232,9 +232,9 @@ def test_htmx_check_in_answer_reads_only_the_check_in_part(
 ):
     write_reflection(partnership=partner_a.user.partnerships.get(), step=1, text="PRIVATE-X")
     answer(partner_a, ready="no")
-    # The service's own work and the check-in part: no
-    # reflections, tools or safety check.
-    with django_assert_max_num_queries(20) as captured:
+    # The service's own work (the couple's lock brings the open pause and the safety answer
+    # with it) and the check-in part: no reflections or tools.
+    with django_assert_max_num_queries(14) as captured:
         response = answer(partner_a, ready="no", trust=6, htmx=True)
     assert response.status_code == 200
     sql = " ".join(query["sql"] for query in captured.captured_queries)

@@ -802,3 +802,60 @@ def test_a_partner_with_a_safety_concern_is_refused_the_shared_exercises_on_the_
     # Pausing is not an exercise: it stays open to them.
     partner_a.client.post(reverse("journey_pause"), {"note": ""})
     assert 'data-state="partners_pause"' in partner_b.client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("afraid", "pressured", "harmed", "self_harm"),
+    [
+        (a, p, h, s)
+        for a in (False, True)
+        for p in (False, True)
+        for h in (False, True)
+        for s in (False, True)
+    ],
+)
+def test_the_couple_read_and_the_lock_see_a_safety_concern_as_the_check_itself_does(
+    partner_a, partner_b, afraid, pressured, harmed, self_harm
+):
+    """The seats' read (get_couple_reads) and the couple's lock answer "set aside?" in SQL; they
+    must agree with SafetyCheck.has_concern for every answer, and take only the latest one."""
+    from steps.models import SafetyCheck
+    from steps.selectors import get_couple_reads
+
+    couple = partnership_of(partner_a).couple
+    latest = SafetyCheck.objects.create(
+        user=partner_a.user,
+        couple=couple,
+        afraid=afraid,
+        pressured=pressured,
+        harmed=harmed,
+        self_harm=self_harm,
+    )
+    reads = get_couple_reads(partner_a.user)
+    assert reads.safety().has_concern is latest.has_concern
+    # The partner's own (earlier, concern-free) answer is theirs alone.
+    assert get_couple_reads(partner_b.user).safety().has_concern is False
+    refused = partner_a.client.post(
+        reverse("check_in_submit", args=[1]), {"feeling": 3, "trust": 5, "ready": "no"}
+    )
+    assert ("set aside for you" in refused.content.decode()) is latest.has_concern
+
+
+def test_the_couple_read_knows_a_person_who_has_not_answered_the_safety_check(make_user):
+    from couples.services import start_couple
+    from steps.selectors import get_couple_reads
+
+    user = make_user("sam@example.com", "Sam")
+    start_couple(user=user, role=Role.HURT)
+    assert get_couple_reads(user).safety() is None
+
+
+def test_the_couple_read_brings_an_open_pause_with_who_took_it(partner_a, partner_b):
+    from steps.selectors import get_couple_reads
+
+    journey = get_couple_reads(partner_a.user).journey()
+    assert not journey.is_paused and journey.completed_at is None
+    services.pause_journey(partnership=partnership_of(partner_b), note="A week, please.")
+    journey = get_couple_reads(partner_a.user).journey()
+    assert journey.is_paused and journey.partners_pause.note == "A week, please."
+    assert journey.partners_pause.partner == partner_b.user
