@@ -116,6 +116,7 @@ def profile(couples: list[int], rounds: int, repeats: int) -> dict:
         pages[name] = {
             "requests": len(runs),
             "median_ms": 1000 * statistics.median(elapsed for elapsed, _ in runs),
+            "p95_ms": 1000 * statistics.quantiles([e for e, _ in runs], n=20)[-1],
             "queries": statistics.median(len(queries) for _, queries in runs),
             "sql_ms": 1000 * statistics.median(sum(s for _, s in queries) for _, queries in runs),
             "top": [
@@ -133,4 +134,5 @@ def profile(couples: list[int], rounds: int, repeats: int) -> dict:
 if __name__ == "__main__":
     couples = [int(n) for n in os.environ.get("BENCH_PROFILE_COUPLES", "0,1,5,10").split(",")]
     rounds = int(os.environ.get("BENCH_ROUNDS", "30"))
-    print(json.dumps(profile(couples, rounds, repeats=10)))
+    repeats = int(os.environ.get("BENCH_PROFILE_REPEATS", "10"))
+    print(json.dumps(profile(couples, rounds, repeats=repeats)))

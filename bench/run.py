@@ -4,7 +4,8 @@
                                 [--users 8] [--duration 45] [--workers 2] [--threads 4]
                                 [--quiet-wait 120] [--noisy-retries 1] [--no-write]
                                 [--env KEY=VALUE ...]
-                                [--mix [--mix-levels 50,100,...] | --cold-paths [--repeat 3]]
+                                [--mix [--mix-levels 50,100,...] | --cold-paths [--repeat 3]
+                                 | --scale [--scale-repeats 25]]
 
 Steps: create the database `trustapp_bench` if it is missing (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/trustapp_bench; a DATABASE_URL of yours is ignored on
@@ -15,7 +16,9 @@ last), each run with the whole server to itself. Then profile each page's querie
 and write it into docs/benchmarks.md. Everything stays on 127.0.0.1 and every wait is bounded.
 
 `--mix` runs the mixed workload instead, and `--cold-paths` the polls' "nothing changed"
-answers, the pages and the check-in answer as ratios to the baseline (bench/mix.py).
+answers, the pages and the check-in answer as ratios to the baseline (bench/mix.py). `--scale`
+measures each page's own time in-process on 100 to 10,000 couples and 10 to 300 rounds of
+history, each data set in a database of its own (bench/scale.py).
 """
 
 import argparse
@@ -177,9 +180,24 @@ def parse_args() -> argparse.Namespace:
     mix.add_argument(
         "--repeat", type=int, default=3, help="--cold-paths: rounds (min / median / max)"
     )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="each page's own time on 100 to 10,000 couples and 10 to 300 rounds (bench/scale.py)"
+        ", each data set in its own database, seeded once and kept",
+    )
+    parser.add_argument(
+        "--scale-repeats", type=int, default=25, help="--scale: requests of each page per partner"
+    )
+    parser.add_argument(
+        "--scale-sets",
+        type=lambda text: [tuple(int(n) for n in item.split("x")) for item in text.split(",")],
+        default=[(100, 30), (1_000, 30), (10_000, 30), (1_000, 10), (1_000, 300)],
+        help="--scale: the data sets, COUPLESxROUNDS comma-separated",
+    )
     args = parser.parse_args()
-    if args.mix and args.cold_paths:
-        parser.error("--mix and --cold-paths are separate runs: choose one")
+    if sum([args.mix, args.cold_paths, args.scale]) > 1:
+        parser.error("--mix, --cold-paths and --scale are separate runs: choose one")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     if args.users > args.couples:
@@ -786,6 +804,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="trustapp-bench-") as tmp:
         workdir = Path(tmp)
         env = bench_env(args, port, workdir / "static")
+        if args.scale:
+            import scale  # bench/scale.py, beside this file
+
+            scale.main(args, env, started)
+            return
         ensure_database(args.database_url)
         log("migrating")
         manage(env, "migrate", "--no-input")
