@@ -13,6 +13,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     Max,
     Model,
     OuterRef,
@@ -21,6 +22,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import Now
 from django.http import Http404
 from django.utils import timezone
 
@@ -1089,14 +1091,35 @@ def get_partner_asks(partnership: Partnership) -> list[HardMoment]:
     return list(_partner_asks(partnership)[:HARD_MOMENTS_SHOWN])
 
 
-def get_recent_partner_asks(partnership: Partnership, *, set_aside: bool) -> list[HardMoment]:
-    """What the couple home leads with: the partner's asks of the last two days not yet seen."""
-    since = timezone.now() - PARTNER_ASK_SHOWN_FOR
-    return list(
-        _partner_asks(partnership, set_aside=set_aside).filter(
-            seen_by_partner_at__isnull=True, created_at__gte=since
+# The couple home asks on every visit, so the rules of _partner_asks are written here once more
+# as one prepared query: the asking partner's seat (joined in, for when they joined) instead of
+# values of their own, and the database's clock for the two days.
+_recent_partner_asks = PreparedQuery(
+    HardMoment,
+    lambda couple, user: (
+        HardMoment.objects.filter(
+            couple_id=couple,
+            couple__partnerships__user=user,
+            couple__partnerships__left_at__isnull=True,
+            created_at__gte=F("couple__partnerships__joined_at"),
         )
-    )
+        .filter(seen_by_partner_at__isnull=True, created_at__gte=Now() - PARTNER_ASK_SHOWN_FOR)
+        .exclude(need=HardMoment.Need.NOTHING)
+        .exclude(author_id=user)
+        .defer("note")
+        .select_related("author")
+    ),
+    "couple",
+    "user",
+)
+
+
+def get_recent_partner_asks(partnership: Partnership, *, set_aside: bool) -> list[HardMoment]:
+    """What the couple home leads with: the partner's asks of the last two days not yet seen.
+    The same asks as _partner_asks gives (a test holds the two together)."""
+    if set_aside:
+        return []
+    return _recent_partner_asks(couple=partnership.couple_id, user=partnership.user_id)
 
 
 def get_partner_ask_for(user: User, moment_id: int) -> HardMoment:

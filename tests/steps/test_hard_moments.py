@@ -239,3 +239,46 @@ def test_an_ask_from_before_a_partner_joined_is_not_theirs_to_see(partner_a, mak
     client = partner_a.client.__class__()
     client.force_login(newcomer)
     assert "Alex asked" not in client.get(LOG).content.decode()
+
+
+def test_the_home_shows_the_partners_unseen_asks_of_the_last_two_days_only(
+    partner_a, partner_b, other_partner
+) -> None:
+    """The home's prepared read (get_recent_partner_asks) keeps the rules of every other read
+    of a partner's asks (_partner_asks), with its own two days and unseen ones."""
+    from django.utils import timezone
+
+    from steps.selectors import PARTNER_ASK_SHOWN_FOR, _partner_asks, get_recent_partner_asks
+
+    from couples.models import Partnership
+
+    now = timezone.now()
+    # Both joined a while ago, so that asks of the last days are from their time together.
+    Partnership.objects.update(joined_at=now - timezone.timedelta(days=10))
+
+    def ask(author, need="reassurance", hours=1, seen=False):  # type: ignore[no-untyped-def]
+        return HardMoment.objects.create(
+            author=author.user,
+            couple=partnership_of(author).couple,
+            need=need,
+            created_at=now - timezone.timedelta(hours=hours),
+            seen_by_partner_at=now if seen else None,
+        )
+
+    shown = {ask(partner_b).pk, ask(partner_b, need="space", hours=47).pk}
+    ask(partner_b, hours=49)  # older than two days
+    ask(partner_b, seen=True)  # already seen
+    ask(partner_b, need=HardMoment.Need.NOTHING)  # a private moment: never asked of anyone
+    alexs_own = ask(partner_a)
+    ask(other_partner)  # another couple's
+    recent = get_recent_partner_asks(partnership_of(partner_a), set_aside=False)
+    assert {moment.pk for moment in recent} == shown
+    assert {moment.pk for moment in recent} == set(
+        _partner_asks(partnership_of(partner_a), set_aside=False)
+        .filter(seen_by_partner_at__isnull=True, created_at__gte=now - PARTNER_ASK_SHOWN_FOR)
+        .values_list("pk", flat=True)
+    )
+    assert [moment.author for moment in recent] == [partner_b.user, partner_b.user]
+    assert get_recent_partner_asks(partnership_of(partner_a), set_aside=True) == []
+    # Blake sees Alex's ask, and none of their own.
+    assert get_recent_partner_asks(partnership_of(partner_b), set_aside=False) == [alexs_own]
