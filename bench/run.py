@@ -234,6 +234,23 @@ def server_version(url: str) -> str:
         return str(conn.execute("SHOW server_version").fetchone()[0])
 
 
+def profile_pages(env: dict[str, str], *, timeout: int) -> dict:
+    """bench/queries.py in a process of its own: each page's queries and time, without load."""
+    profiled = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "bench" / "queries.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if profiled.returncode != 0:
+        sys.stderr.write(profiled.stdout + profiled.stderr)
+        raise SystemExit("bench/queries.py failed")
+    return json.loads(profiled.stdout.strip().splitlines()[-1])
+
+
 # The environment every Django process of the bench gets: production settings over plain HTTP.
 
 
@@ -843,19 +860,7 @@ def main() -> None:
                     log(f"{scenario.name}: other processes used {other:.2f} cores; again")
             wait_for_quiet(args.quiet_wait)
             log("profiling each page's queries in-process")
-            profiled = subprocess.run(  # noqa: S603
-                [sys.executable, str(ROOT / "bench" / "queries.py")],
-                cwd=ROOT,
-                env={**env, "BENCH_ROUNDS": str(args.rounds)},
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-            if profiled.returncode != 0:
-                sys.stderr.write(profiled.stdout + profiled.stderr)
-                raise SystemExit("bench/queries.py failed")
-            profile = json.loads(profiled.stdout.strip().splitlines()[-1])
+            profile = profile_pages({**env, "BENCH_ROUNDS": str(args.rounds)}, timeout=600)
         finally:
             stop(server)
         # The security log's sign-ins (each run's users) are INFO, whatever LOG_LEVEL says.

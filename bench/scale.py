@@ -10,9 +10,6 @@ own work grows with the data, apart from the server and the load.
 """
 
 import argparse
-import json
-import subprocess
-import sys
 import time
 import urllib.parse
 from datetime import UTC, datetime
@@ -77,30 +74,22 @@ def measure(args: argparse.Namespace, env: dict[str, str], couples: int, rounds:
         {round(i * (couples - 1) / (PROFILED_PARTNERS - 1)) for i in range(PROFILED_PARTNERS)}
     )
     log(f"{couples:,} couples x {rounds} rounds: profiling pages for couples {spread}")
-    profiled = subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "bench" / "queries.py")],
-        cwd=ROOT,
-        env={
+    pages = base.profile_pages(
+        {
             **data_env,
             "BENCH_ROUNDS": str(rounds),
             "BENCH_PROFILE_COUPLES": ",".join(map(str, spread)),
             "BENCH_PROFILE_REPEATS": str(args.scale_repeats),
         },
-        capture_output=True,
-        text=True,
         timeout=1800,
-        check=False,
     )
-    if profiled.returncode != 0:
-        sys.stderr.write(profiled.stdout + profiled.stderr)
-        raise SystemExit("bench/queries.py failed")
     return {
         "couples": couples,
         "rounds": rounds,
         "seeding": seeded.strip().splitlines()[-1] if seeded.strip() else "",
         "seed_seconds": seconds,
         "size": database_size(url),
-        "pages": json.loads(profiled.stdout.strip().splitlines()[-1]),
+        "pages": pages,
     }
 
 
