@@ -154,19 +154,22 @@ def delete_reflection(*, reflection: Reflection) -> None:
     reflection.delete()
 
 
-# Every shared change takes this lock. Whether a pause is open and the partner's latest safety
-# answer come with it, as of the moment it is taken: one round trip instead of three.
-_locked_couple = PreparedQuery(
+# Every shared change takes this lock.
+_lock_couple = PreparedQuery(
+    Couple, lambda couple: Couple.objects.select_for_update().filter(pk=couple).only("pk"), "couple"
+)
+
+# The couple as the change must see it: whether a pause is open and the partner's latest safety
+# answer, in one read. Read in a statement after the lock's, never in the lock's own: under
+# PostgreSQL's READ COMMITTED a statement sees the data as of its start, so a lock statement that
+# waited would bring a pause or a safety answer from before the change it waited for.
+_couple_under_lock = PreparedQuery(
     Couple,
-    lambda couple, user: (
-        Couple.objects.select_for_update()
-        .filter(pk=couple)
-        .annotate(
-            has_open_pause=Exists(
-                Pause.objects.filter(couple_id=OuterRef("pk"), ended_at__isnull=True)
-            ),
-            safety_concern=safety_concern_of(user, OuterRef("pk")),
-        )
+    lambda couple, user: Couple.objects.filter(pk=couple).annotate(
+        has_open_pause=Exists(
+            Pause.objects.filter(couple_id=OuterRef("pk"), ended_at__isnull=True)
+        ),
+        safety_concern=safety_concern_of(user, OuterRef("pk")),
     ),
     "couple",
     "user",
@@ -176,7 +179,8 @@ _locked_couple = PreparedQuery(
 def _lock_open_couple(partnership: Partnership, *, exercise: bool = True) -> Couple:
     """Lock the couple for a shared change. An ended space is read-only for both partners, and
     a partner who told us they may not be safe is never drawn into the shared exercises."""
-    couple = _locked_couple(couple=partnership.couple_id, user=partnership.user_id)[0]
+    _lock_couple(couple=partnership.couple_id)
+    couple = _couple_under_lock(couple=partnership.couple_id, user=partnership.user_id)[0]
     if couple.ended_at is not None:
         raise StepError("This space has ended. What you shared is still here to read.")
     if exercise and couple.safety_concern:

@@ -232,9 +232,9 @@ def test_htmx_check_in_answer_reads_only_the_check_in_part(
 ):
     write_reflection(partnership=partner_a.user.partnerships.get(), step=1, text="PRIVATE-X")
     answer(partner_a, ready="no")
-    # The service's own work (the couple's lock brings the open pause and the safety answer
-    # with it) and the check-in part: no reflections or tools.
-    with django_assert_max_num_queries(14) as captured:
+    # The service's own work (the couple's lock, then the open pause and the safety answer in
+    # one read) and the check-in part: no reflections or tools.
+    with django_assert_max_num_queries(15) as captured:
         response = answer(partner_a, ready="no", trust=6, htmx=True)
     assert response.status_code == 200
     sql = " ".join(query["sql"] for query in captured.captured_queries)

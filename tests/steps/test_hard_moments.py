@@ -5,8 +5,11 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
+from couples.models import Partnership
 from steps.models import HardMoment, SafetyCheck
+from steps.selectors import PARTNER_ASK_SHOWN_FOR, _partner_asks, get_recent_partner_asks
 from tests.steps.helpers import HTMX, partnership_of
 
 NOTE = "HARD-MOMENT-PRIVATE-NOTE the song in the car"
@@ -246,12 +249,6 @@ def test_the_home_shows_the_partners_unseen_asks_of_the_last_two_days_only(
 ) -> None:
     """The home's prepared read (get_recent_partner_asks) keeps the rules of every other read
     of a partner's asks (_partner_asks), with its own two days and unseen ones."""
-    from django.utils import timezone
-
-    from steps.selectors import PARTNER_ASK_SHOWN_FOR, _partner_asks, get_recent_partner_asks
-
-    from couples.models import Partnership
-
     now = timezone.now()
     # Both joined a while ago, so that asks of the last days are from their time together.
     Partnership.objects.update(joined_at=now - timezone.timedelta(days=10))
