@@ -236,19 +236,8 @@ def server_version(url: str) -> str:
 
 def profile_pages(env: dict[str, str], *, timeout: int) -> dict:
     """bench/queries.py in a process of its own: each page's queries and time, without load."""
-    profiled = subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "bench" / "queries.py")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if profiled.returncode != 0:
-        sys.stderr.write(profiled.stdout + profiled.stderr)
-        raise SystemExit("bench/queries.py failed")
-    return json.loads(profiled.stdout.strip().splitlines()[-1])
+    profiled = _run_python(env, [str(ROOT / "bench" / "queries.py")], "bench/queries.py", timeout)
+    return json.loads(profiled.strip().splitlines()[-1])
 
 
 # The environment every Django process of the bench gets: production settings over plain HTTP.
