@@ -1076,12 +1076,19 @@ def _partner_asks(
     it already): nothing shared is asked of them."""
     if is_set_aside(partnership) if set_aside is None else set_aside:
         return HardMoment.objects.none()
-    return (
+    return _asks_to(
         HardMoment.objects.filter(
             couple_id=partnership.couple_id, created_at__gte=partnership.joined_at
-        )
-        .exclude(need=HardMoment.Need.NOTHING)
-        .exclude(author_id=partnership.user_id)
+        ),
+        partnership.user_id,
+    )
+
+
+def _asks_to(moments: QuerySet[HardMoment], user: int) -> QuerySet[HardMoment]:
+    """Of these hard moments, the asks someone else made of `user`, without the private note."""
+    return (
+        moments.exclude(need=HardMoment.Need.NOTHING)
+        .exclude(author_id=user)
         .defer("note")
         .select_related("author")
     )
@@ -1091,23 +1098,19 @@ def get_partner_asks(partnership: Partnership) -> list[HardMoment]:
     return list(_partner_asks(partnership)[:HARD_MOMENTS_SHOWN])
 
 
-# The couple home asks on every visit, so the rules of _partner_asks are written here once more
-# as one prepared query: the asking partner's seat (joined in, for when they joined) instead of
-# values of their own, and the database's clock for the two days.
+# The couple home asks on every visit, so _partner_asks is one prepared query here: the asking
+# partner's seat joined in (for when they joined) instead of values of their own, and the
+# database's clock for the two days (a prepared query takes only ids).
 _recent_partner_asks = PreparedQuery(
     HardMoment,
-    lambda couple, user: (
+    lambda couple, user: _asks_to(
         HardMoment.objects.filter(
             couple_id=couple,
             couple__partnerships__user=user,
             couple__partnerships__left_at__isnull=True,
             created_at__gte=F("couple__partnerships__joined_at"),
-        )
-        .filter(seen_by_partner_at__isnull=True, created_at__gte=Now() - PARTNER_ASK_SHOWN_FOR)
-        .exclude(need=HardMoment.Need.NOTHING)
-        .exclude(author_id=user)
-        .defer("note")
-        .select_related("author")
+        ).filter(seen_by_partner_at__isnull=True, created_at__gte=Now() - PARTNER_ASK_SHOWN_FOR),
+        user,
     ),
     "couple",
     "user",

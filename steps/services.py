@@ -159,8 +159,8 @@ _lock_couple = PreparedQuery(
     Couple, lambda couple: Couple.objects.select_for_update().filter(pk=couple).only("pk"), "couple"
 )
 
-# The couple as the change must see it: whether a pause is open and the partner's latest safety
-# answer, in one read. Read in a statement after the lock's, never in the lock's own: under
+# The couple as the change must see it: whether a pause is open and the changing partner's
+# latest safety answer, in one read. Read in a statement after the lock's, never in the lock's own: under
 # PostgreSQL's READ COMMITTED a statement sees the data as of its start, so a lock statement that
 # waited would bring a pause or a safety answer from before the change it waited for.
 _couple_under_lock = PreparedQuery(
