@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from django.db.models import (
     BooleanField,
+    CharField,
     Count,
     Exists,
     ExpressionWrapper,
@@ -20,9 +21,11 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    StringAgg,
     Subquery,
+    Value,
 )
-from django.db.models.functions import Now
+from django.db.models.functions import Cast, Now
 from django.http import Http404
 from django.utils import timezone
 
@@ -248,39 +251,47 @@ class CheckInState:
 # partners' export. Reading only these keeps a step page as fast after three years as on day one.
 REVEALED_ROUNDS_SHOWN = 11
 
-
-_latest_rounds = PreparedQuery(
-    CheckInRound,
-    lambda couple, step: CheckInRound.objects.filter(couple_id=couple, step=step).order_by(
-        "-number"
-    )[: REVEALED_ROUNDS_SHOWN + 1],
-    "couple",
-    "step",
-)
+# A check-in's fields, read alongside its round: by name in the query, by column in the model.
+_ANSWER_FIELDS = [(field.name, field.attname) for field in CheckIn._meta.concrete_fields]
 
 
-# The answers in a step's rounds from one number on (a round number is compared, like an id).
-_answers_from = PreparedQuery(
-    CheckIn,
-    lambda couple, step, number: CheckIn.objects.filter(
-        round__couple_id=couple, round__step=step, round__number__gte=number
-    ).order_by("pk"),
-    "couple",
-    "step",
-    "number",
-)
+def _latest_rounds_with_answers(couple: int, step: int) -> QuerySet[CheckInRound]:
+    """The step's newest rounds, each once per answer in it (once, with no answer, for a round
+    that has none): the answer's fields ride along as `answer_<field>`. Rounds are numbered 1,
+    2, 3... per step, so the newest few are those above the newest number less their count."""
+    newest = Subquery(
+        CheckInRound.objects.filter(couple_id=couple, step=step)
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    return (
+        CheckInRound.objects.filter(
+            couple_id=couple, step=step, number__gt=newest - (REVEALED_ROUNDS_SHOWN + 1)
+        )
+        .annotate(**{f"answer_{name}": F(f"check_ins__{name}") for name, _ in _ANSWER_FIELDS})
+        .order_by("-number", "check_ins__pk")
+    )
+
+
+_latest_rounds = PreparedQuery(CheckInRound, _latest_rounds_with_answers, "couple", "step")
 
 
 def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
     me = partnership.user_id
-    # The open round, if any, is always the newest: rounds are numbered 1, 2, 3... per step.
-    rounds = _latest_rounds(couple=partnership.couple_id, step=step)
+    # One query for the rounds and their answers: the open round, if any, is always the newest.
+    rounds: list[CheckInRound] = []
     answers_in: dict[int, list[CheckIn]] = defaultdict(list)
-    if rounds:
-        # Rounds are numbered 1, 2, 3... per step: the rounds read are those from the oldest one.
-        oldest = rounds[-1].number
-        for answer in _answers_from(couple=partnership.couple_id, step=step, number=oldest):
-            answers_in[answer.round_id].append(answer)
+    for row in _latest_rounds(couple=partnership.couple_id, step=step):
+        if not rounds or rounds[-1].pk != row.pk:
+            rounds.append(row)
+        if row.answer_id is not None:
+            answer = CheckIn.from_db(
+                row._state.db,
+                [attname for _, attname in _ANSWER_FIELDS],
+                [getattr(row, f"answer_{name}") for name, _ in _ANSWER_FIELDS],
+            )
+            answer.round = rounds[-1]
+            answers_in[row.pk].append(answer)
     open_round = next((r for r in rounds if not r.is_revealed), None)
     my_answer = None
     partner_has_answered = False
@@ -955,6 +966,14 @@ _seats_with_couple_state = PreparedQuery(
             Pause.objects.filter(couple_id=OuterRef("couple_id"), ended_at__isnull=True)
         ),
         safety_concern=safety_concern_of(OuterRef("user_id"), OuterRef("couple_id")),
+        # "1,2,3": the steps the couple has completed (NULL before the first), for the current
+        # step; the home reads the completions themselves, for their dates.
+        completed_steps=Subquery(
+            StepCompletion.objects.filter(couple_id=OuterRef("couple_id"))
+            .values("couple_id")
+            .annotate(steps=StringAgg(Cast("step", CharField()), Value(",")))
+            .values("steps")
+        ),
     ),
     "user",
 )
@@ -995,6 +1014,9 @@ class CoupleReads:
                 self._this_request[("journey",)] = JourneyState(
                     completed_at=partnership.journey_completed_at, pauses=[]
                 )
+            self._this_request[("completed-steps",)] = frozenset(
+                int(number) for number in (partnership.completed_steps or "").split(",") if number
+            )
 
     def _read(self, name: str, read: Callable[[], T], *parts: object) -> T:
         key = (name, *parts)
@@ -1006,6 +1028,13 @@ class CoupleReads:
         couple = self.partnership.couple
         completions = self._read("completions", lambda: get_progress(couple).completions)
         return Progress(couple=couple, completions=completions)
+
+    def current_step(self) -> int | None:
+        """The first step the couple has not completed (Progress.current_step), without reading
+        the completions themselves when the seats brought the completed steps along."""
+        couple = self.partnership.couple
+        done = self._read("completed-steps", lambda: frozenset(get_progress(couple).completions))
+        return first_step_not_done(done)
 
     def journey(self) -> JourneyState:
         couple = self.partnership.couple

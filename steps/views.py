@@ -229,14 +229,14 @@ def _tool_context(reads: CoupleReads, number: int) -> dict[str, Any]:
 
 def _check_in_context(reads: CoupleReads, number: int) -> dict[str, Any]:
     """What the step page's check-in part shows: all that an htmx check-in answer renders."""
-    progress = reads.progress()
+    current_step = reads.current_step()
     state = reads.check_in_state(number)
     panel = get_couple_panel(reads.partnership)
     return {
         "step": get_step_or_404(number),
-        "progress": progress,
+        "current_step": current_step,
         # Solo: with no partner in the space, nothing waits on anyone, so every step is open.
-        "reachable": progress.is_reachable(number) or panel.partner is None,
+        "reachable": current_step is None or number <= current_step or panel.partner is None,
         "panel": panel,
         "journey": reads.journey(),
         "ended": panel.has_ended,
@@ -416,7 +416,9 @@ def check_in_submit(request: HttpRequest, number: int) -> HttpResponse:
             if not request.htmx:
                 return redirect(reverse("step_detail", args=[number]) + "#check-in")
             form = None
-    # Under htmx only the check-in part is swapped in, so only its data is read again.
+    # Under htmx only the check-in part is swapped in, so only its data is read again. The
+    # couple's state read with the seats, before the answer, is still what the part shows: an
+    # answer is refused while paused, and the current step shows only on steps not yet open.
     if request.htmx:
         context = _check_in_context(reads, number)
     else:

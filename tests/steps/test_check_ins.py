@@ -11,9 +11,9 @@ from steps.services import CheckInAnswer, StepError, submit_check_in, write_refl
 # the couple's shared reads: progress, waiting check-ins, the ledger's sums, the partner's recent
 # asks in a hard moment, and the trust history's stamp.
 HOME_QUERIES = 8
-# Session, user, both partners with the journey, pause and safety answer, progress, the step's
-# check-in rounds with their answers, and the private reflections.
-STEP_QUERIES = 7
+# Session, user, both partners with the journey, pause, safety answer and completed steps, the
+# step's newest check-in rounds with their answers (one query), and the private reflections.
+STEP_QUERIES = 5
 A_NOTE = "ALEX-NOTE: I felt heard on Sunday"
 B_NOTE = "BLAKE-NOTE: thank you for staying"
 
@@ -109,6 +109,19 @@ def test_both_ready_completes_the_step_and_opens_the_next(couple, partner_a, par
     current = home.split('aria-current="step"', 1)[1].split("</li>", 1)[0]
     assert "Step 2: " in current
     assert answer(partner_b, step=2).status_code == 302
+
+
+@pytest.mark.parametrize("completed", [0, 1, 3])
+def test_a_step_ahead_names_the_step_the_couple_is_on(couple, partner_a, partner_b, completed):
+    for step in range(1, completed + 1):
+        answer(partner_a, step=step, ready="yes")
+        answer(partner_b, step=step, ready="yes")
+    assert get_progress(couple).current_step == completed + 1
+    ahead = page(partner_b, step=completed + 2)
+    assert (
+        f"Its check-in opens once the two of you have moved on from step {completed + 1}" in ahead
+    )
+    assert "opens once" not in page(partner_b, step=completed + 1)
 
 
 def test_earlier_steps_stay_open_after_they_are_done(couple, partner_a, partner_b):
@@ -234,7 +247,7 @@ def test_htmx_check_in_answer_reads_only_the_check_in_part(
     answer(partner_a, ready="no")
     # The service's own work (the couple's lock, then the open pause and the safety answer in
     # one read) and the check-in part: no reflections or tools.
-    with django_assert_max_num_queries(15) as captured:
+    with django_assert_max_num_queries(13) as captured:
         response = answer(partner_a, ready="no", trust=6, htmx=True)
     assert response.status_code == 200
     sql = " ".join(query["sql"] for query in captured.captured_queries)
