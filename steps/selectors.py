@@ -126,6 +126,22 @@ class StepState:
         return self.status != "ahead"
 
 
+def completed_steps_of(couple: OuterRef) -> Subquery:
+    """The steps a couple has completed as a subquery, "1,2,3" (NULL before the first): read
+    alongside another row, and taken apart by `numbers_in`."""
+    return Subquery(
+        StepCompletion.objects.filter(couple_id=couple)
+        .values("couple_id")
+        .annotate(steps=StringAgg(Cast("step", CharField()), Value(",")))
+        .values("steps")
+    )
+
+
+def numbers_in(text: str | None) -> frozenset[int]:
+    """The numbers of a comma-separated list that a StringAgg subquery read (None for none)."""
+    return frozenset(int(number) for number in (text or "").split(",") if number)
+
+
 def first_step_not_done(done: Container[int]) -> int | None:
     """The current step: the first not yet completed; None once all eleven are done."""
     for number in range(1, STEP_COUNT + 1):
@@ -256,32 +272,37 @@ _ANSWER_FIELDS = [(field.name, field.attname) for field in CheckIn._meta.concret
 
 
 def _latest_rounds_with_answers(couple: int, step: int) -> QuerySet[CheckInRound]:
-    """The step's newest rounds, each once per answer in it (once, with no answer, for a round
-    that has none): the answer's fields ride along as `answer_<field>`. Rounds are numbered 1,
-    2, 3... per step, so the newest few are those above the newest number less their count."""
+    """The step's newest rounds with their answers (`_with_answers`). Rounds are numbered 1, 2,
+    3... per step, so the newest few are those above the newest number less their count."""
     newest = Subquery(
         CheckInRound.objects.filter(couple_id=couple, step=step)
         .order_by("-number")
         .values("number")[:1]
     )
-    return (
+    return _with_answers(
         CheckInRound.objects.filter(
             couple_id=couple, step=step, number__gt=newest - (REVEALED_ROUNDS_SHOWN + 1)
         )
-        .annotate(**{f"answer_{name}": F(f"check_ins__{name}") for name, _ in _ANSWER_FIELDS})
-        .order_by("-number", "check_ins__pk")
     )
 
 
 _latest_rounds = PreparedQuery(CheckInRound, _latest_rounds_with_answers, "couple", "step")
 
 
-def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
-    me = partnership.user_id
-    # One query for the rounds and their answers: the open round, if any, is always the newest.
+def _with_answers(query: QuerySet[CheckInRound]) -> QuerySet[CheckInRound]:
+    """Each round once per answer in it (once, with no answer, for a round that has none), the
+    answer's fields alongside as `answer_<field>`: read apart by `_rounds_and_answers`."""
+    return query.annotate(
+        **{f"answer_{name}": F(f"check_ins__{name}") for name, _ in _ANSWER_FIELDS}
+    ).order_by("-number", "check_ins__pk")
+
+
+def _rounds_and_answers(
+    rows: list[CheckInRound],
+) -> tuple[list[CheckInRound], dict[int, list[CheckIn]]]:
     rounds: list[CheckInRound] = []
     answers_in: dict[int, list[CheckIn]] = defaultdict(list)
-    for row in _latest_rounds(couple=partnership.couple_id, step=step):
+    for row in rows:
         if not rounds or rounds[-1].pk != row.pk:
             rounds.append(row)
         if row.answer_id is not None:
@@ -292,6 +313,15 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
             )
             answer.round = rounds[-1]
             answers_in[row.pk].append(answer)
+    return rounds, answers_in
+
+
+def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
+    me = partnership.user_id
+    # One query for the rounds and their answers: the open round, if any, is always the newest.
+    rounds, answers_in = _rounds_and_answers(
+        _latest_rounds(couple=partnership.couple_id, step=step)
+    )
     open_round = next((r for r in rounds if not r.is_revealed), None)
     my_answer = None
     partner_has_answered = False
@@ -325,16 +355,6 @@ def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:
     )
 
 
-_open_round = PreparedQuery(
-    CheckInRound,
-    lambda couple, step: CheckInRound.objects.filter(
-        couple_id=couple, step=step, revealed_at__isnull=True
-    )[:1],
-    "couple",
-    "step",
-)
-
-
 # A waiting partner's poll, checked and read at once: the step's open round, in a couple the
 # asking person is in now. Most of the app's requests are this poll.
 _open_round_of = PreparedQuery(
@@ -362,21 +382,22 @@ def is_round_open_for(user: User, step: int, round_pk: str) -> bool:
     return bool(_open_round_of(user=user.pk, step=step, check_in_round=int(round_pk)))
 
 
-def get_open_round(couple: Couple, step: int) -> CheckInRound | None:
-    """The step's open round: at most one (a database constraint)."""
-    found = _open_round(couple=couple.pk, step=step)
-    return found[0] if found else None
-
-
-_answers_in_round = PreparedQuery(
-    CheckIn,
-    lambda check_in_round: CheckIn.objects.filter(round_id=check_in_round),
-    "check_in_round",
+_open_round_with_answers = PreparedQuery(
+    CheckInRound,
+    lambda couple, step: _with_answers(
+        CheckInRound.objects.filter(couple_id=couple, step=step, revealed_at__isnull=True)
+    ),
+    "couple",
+    "step",
 )
 
 
-def get_answers(check_in_round: CheckInRound) -> list[CheckIn]:
-    return _answers_in_round(check_in_round=check_in_round.pk)
+def get_open_round_with_answers(
+    couple: Couple, step: int
+) -> tuple[CheckInRound | None, list[CheckIn]]:
+    """The step's open round (at most one, a database constraint) and the answers in it."""
+    rounds, answers_in = _rounds_and_answers(_open_round_with_answers(couple=couple.pk, step=step))
+    return (rounds[0], answers_in[rounds[0].pk]) if rounds else (None, [])
 
 
 # How long a partner's answer waits before the page stops saying "waiting for them" and offers
@@ -966,14 +987,8 @@ _seats_with_couple_state = PreparedQuery(
             Pause.objects.filter(couple_id=OuterRef("couple_id"), ended_at__isnull=True)
         ),
         safety_concern=safety_concern_of(OuterRef("user_id"), OuterRef("couple_id")),
-        # "1,2,3": the steps the couple has completed (NULL before the first), for the current
-        # step; the home reads the completions themselves, for their dates.
-        completed_steps=Subquery(
-            StepCompletion.objects.filter(couple_id=OuterRef("couple_id"))
-            .values("couple_id")
-            .annotate(steps=StringAgg(Cast("step", CharField()), Value(",")))
-            .values("steps")
-        ),
+        # For the current step; the home reads the completions themselves, for their dates.
+        completed_steps=completed_steps_of(OuterRef("couple_id")),
     ),
     "user",
 )
@@ -1014,9 +1029,7 @@ class CoupleReads:
                 self._this_request[("journey",)] = JourneyState(
                     completed_at=partnership.journey_completed_at, pauses=[]
                 )
-            self._this_request[("completed-steps",)] = frozenset(
-                int(number) for number in (partnership.completed_steps or "").split(",") if number
-            )
+            self._this_request[("completed-steps",)] = numbers_in(partnership.completed_steps)
 
     def _read(self, name: str, read: Callable[[], T], *parts: object) -> T:
         key = (name, *parts)

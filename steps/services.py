@@ -6,11 +6,20 @@ from datetime import date
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import (
+    CharField,
+    Exists,
+    Max,
+    OuterRef,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from couples.models import CounselorAccess, Couple, Partnership, Role
-from couples.selectors import get_active_seats
 from steps import tasks
 from steps.models import (
     Apology,
@@ -35,11 +44,12 @@ from steps.models import (
     Understanding,
 )
 from steps.selectors import (
-    get_answers,
+    completed_steps_of,
+    first_step_not_done,
     get_journey_state,
-    get_open_round,
-    get_progress,
+    get_open_round_with_answers,
     is_set_aside,
+    numbers_in,
     safety_concern_of,
 )
 from trustapp.accounts.models import User
@@ -76,17 +86,17 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
     exactly once. The reveal itself is a conditional update, and the unique constraints (one open
     round per step, one answer per partner per round) are the last line of defence."""
     with transaction.atomic():
-        couple = _lock_open_couple(partnership)
+        couple = _lock_open_couple(partnership, read=_couple_for_check_in)
         if couple.has_open_pause:
             raise StepError("The process is paused, so check-ins wait until it is resumed.")
-        partner_ids = {seat.user_id for seat in get_active_seats(couple)}
+        partner_ids = numbers_in(couple.partner_ids)
+        current_step = first_step_not_done(numbers_in(couple.completed_steps))
         # Solo: with nobody else in the space, nothing waits on anyone, so every step is open.
-        if len(partner_ids) == 2 and not get_progress(couple).is_reachable(step):
+        if len(partner_ids) == 2 and current_step is not None and step > current_step:
             raise StepError(
                 "This step opens once the two of you have moved on from the ones before it."
             )
-        check_in_round = get_open_round(couple, step)
-        answers = get_answers(check_in_round) if check_in_round is not None else []
+        check_in_round, answers = get_open_round_with_answers(couple, step)
         if check_in_round is None:
             check_in_round = _new_round(couple, step)
         # Not update_or_create: the couple lock already serialises this partner's answers, so
@@ -159,28 +169,52 @@ _lock_couple = PreparedQuery(
     Couple, lambda couple: Couple.objects.select_for_update().filter(pk=couple).only("pk"), "couple"
 )
 
+
 # The couple as the change must see it: whether a pause is open and the changing partner's
 # latest safety answer, in one read. Read in a statement after the lock's, never in the lock's own: under
 # PostgreSQL's READ COMMITTED a statement sees the data as of its start, so a lock statement that
 # waited would bring a pause or a safety answer from before the change it waited for.
-_couple_under_lock = PreparedQuery(
-    Couple,
-    lambda couple, user: Couple.objects.filter(pk=couple).annotate(
+def _couple_state(couple: int, user: int) -> QuerySet[Couple]:
+    return Couple.objects.filter(pk=couple).annotate(
         has_open_pause=Exists(
             Pause.objects.filter(couple_id=OuterRef("pk"), ended_at__isnull=True)
         ),
         safety_concern=safety_concern_of(user, OuterRef("pk")),
+    )
+
+
+_couple_under_lock = PreparedQuery(Couple, _couple_state, "couple", "user")
+
+
+# A check-in also needs who is in the couple now and which steps are done, read alongside.
+_couple_for_check_in = PreparedQuery(
+    Couple,
+    lambda couple, user: _couple_state(couple, user).annotate(
+        partner_ids=Subquery(
+            Partnership.objects.active()
+            .filter(couple_id=OuterRef("pk"))
+            .values("couple_id")
+            .annotate(ids=StringAgg(Cast("user_id", CharField()), Value(",")))
+            .values("ids")
+        ),
+        completed_steps=completed_steps_of(OuterRef("pk")),
     ),
     "couple",
     "user",
 )
 
 
-def _lock_open_couple(partnership: Partnership, *, exercise: bool = True) -> Couple:
-    """Lock the couple for a shared change. An ended space is read-only for both partners, and
-    a partner who told us they may not be safe is never drawn into the shared exercises."""
+def _lock_open_couple(
+    partnership: Partnership,
+    *,
+    exercise: bool = True,
+    read: PreparedQuery[Couple] = _couple_under_lock,
+) -> Couple:
+    """Lock the couple for a shared change, then `read` it as the change must see it. An ended
+    space is read-only for both partners, and a partner who told us they may not be safe is
+    never drawn into the shared exercises."""
     _lock_couple(couple=partnership.couple_id)
-    couple = _couple_under_lock(couple=partnership.couple_id, user=partnership.user_id)[0]
+    couple = read(couple=partnership.couple_id, user=partnership.user_id)[0]
     if couple.ended_at is not None:
         raise StepError("This space has ended. What you shared is still here to read.")
     if exercise and couple.safety_concern:

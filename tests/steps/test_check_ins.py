@@ -245,9 +245,10 @@ def test_htmx_check_in_answer_reads_only_the_check_in_part(
 ):
     write_reflection(partnership=partner_a.user.partnerships.get(), step=1, text="PRIVATE-X")
     answer(partner_a, ready="no")
-    # The service's own work (the couple's lock, then the open pause and the safety answer in
-    # one read) and the check-in part: no reflections or tools.
-    with django_assert_max_num_queries(13) as captured:
+    # The service's own work (the couple's lock; then one read of the open pause, the safety
+    # answer, who is in the couple and the steps done; one of the open round with its answers)
+    # and the check-in part: no reflections or tools.
+    with django_assert_max_num_queries(10) as captured:
         response = answer(partner_a, ready="no", trust=6, htmx=True)
     assert response.status_code == 200
     sql = " ".join(query["sql"] for query in captured.captured_queries)
