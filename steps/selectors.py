@@ -303,13 +303,13 @@ def _rounds_and_answers(
     rounds: list[CheckInRound] = []
     answers_in: dict[int, list[CheckIn]] = defaultdict(list)
     for row in rows:
+        # Taken off the round, which leaves here: an answer may be the partner's, not yet revealed.
+        fields = {name: row.__dict__.pop(f"answer_{name}") for name, _ in _ANSWER_FIELDS}
         if not rounds or rounds[-1].pk != row.pk:
             rounds.append(row)
-        if row.answer_id is not None:
+        if fields["id"] is not None:
             answer = CheckIn.from_db(
-                row._state.db,
-                [attname for _, attname in _ANSWER_FIELDS],
-                [getattr(row, f"answer_{name}") for name, _ in _ANSWER_FIELDS],
+                row._state.db, [attname for _, attname in _ANSWER_FIELDS], list(fields.values())
             )
             answer.round = rounds[-1]
             answers_in[row.pk].append(answer)

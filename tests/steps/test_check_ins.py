@@ -1,9 +1,11 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from couples.selectors import get_partnership
 from steps.models import CheckIn, CheckInRound, StepCompletion
-from steps.selectors import get_progress
+from steps.selectors import CoupleReads, get_check_in_state, get_couple_reads, get_progress
 from steps.services import CheckInAnswer, StepError, submit_check_in, write_reflection
 
 # Session, user (with counselor profile and verified email), both partners with the couple's
@@ -44,6 +46,16 @@ def test_partners_answer_stays_out_of_the_page_until_both_answered(couple, partn
     assert "7 of 10" not in theirs
     state = partner_b.client.get(reverse("check_in_state", args=[1])).content.decode()
     assert A_NOTE not in state
+
+
+def test_the_partners_open_answer_leaves_the_state_nowhere(couple, partner_a, partner_b):
+    answer(partner_a, trust=7, note=A_NOTE)
+    state = get_check_in_state(partner_b.user.partnerships.get(), 1)
+    assert state.partner_has_answered and state.my_answer is None
+    # Not on the open round either, which the page holds (the round and its answers are read
+    # together).
+    assert A_NOTE not in repr(vars(state.open_round))
+    assert not any(name.startswith("answer_") for name in vars(state.open_round))
 
 
 def test_the_second_answer_reveals_both_to_both(couple, partner_a, partner_b):
@@ -122,6 +134,23 @@ def test_a_step_ahead_names_the_step_the_couple_is_on(couple, partner_a, partner
         f"Its check-in opens once the two of you have moved on from step {completed + 1}" in ahead
     )
     assert "opens once" not in page(partner_b, step=completed + 1)
+
+
+@pytest.mark.parametrize(
+    ("done", "current"), [((), 1), ((1, 3), 2), ((1, 2, 4, 5), 3), (tuple(range(1, 12)), None)]
+)
+def test_the_current_step_is_the_first_not_done_whichever_way_it_is_read(
+    couple, partner_a, done, current
+):
+    for step in done:
+        check_in_round = CheckInRound.objects.create(
+            couple=couple, step=step, number=1, revealed_at=timezone.now()
+        )
+        StepCompletion.objects.create(couple=couple, step=step, round=check_in_round)
+    # With the seats (the step page) and on its own (a tool's answer, from a plain seat).
+    assert get_couple_reads(partner_a.user).current_step() == current
+    assert CoupleReads(get_partnership(partner_a.user)).current_step() == current
+    assert get_progress(couple).current_step == current
 
 
 def test_earlier_steps_stay_open_after_they_are_done(couple, partner_a, partner_b):
@@ -241,14 +270,14 @@ def test_a_couple_with_completed_steps_can_still_be_deleted(couple, partner_a, p
 
 
 def test_htmx_check_in_answer_reads_only_the_check_in_part(
-    couple, partner_a, django_assert_max_num_queries
+    couple, partner_a, django_assert_num_queries
 ):
     write_reflection(partnership=partner_a.user.partnerships.get(), step=1, text="PRIVATE-X")
     answer(partner_a, ready="no")
     # The service's own work (the couple's lock; then one read of the open pause, the safety
     # answer, who is in the couple and the steps done; one of the open round with its answers)
     # and the check-in part: no reflections or tools.
-    with django_assert_max_num_queries(10) as captured:
+    with django_assert_num_queries(10) as captured:
         response = answer(partner_a, ready="no", trust=6, htmx=True)
     assert response.status_code == 200
     sql = " ".join(query["sql"] for query in captured.captured_queries)
