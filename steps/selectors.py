@@ -126,15 +126,19 @@ class StepState:
         return self.status != "ahead"
 
 
-def completed_steps_of(couple: OuterRef) -> Subquery:
-    """The steps a couple has completed as a subquery, "1,2,3" (NULL before the first): read
-    alongside another row, and taken apart by `numbers_in`."""
+def numbers_of(rows: QuerySet[Any], group: str, column: str) -> Subquery:
+    """A subquery of `column` over `rows` (all of one `group`) as text, "1,2,3" (NULL for no
+    rows): read alongside another row, and taken apart by `numbers_in`."""
     return Subquery(
-        StepCompletion.objects.filter(couple_id=couple)
-        .values("couple_id")
-        .annotate(steps=StringAgg(Cast("step", CharField()), Value(",")))
-        .values("steps")
+        rows.values(group)
+        .annotate(numbers=StringAgg(Cast(column, CharField()), Value(",")))
+        .values("numbers")
     )
+
+
+def completed_steps_of(couple: OuterRef) -> Subquery:
+    """The steps a couple has completed (`numbers_of`)."""
+    return numbers_of(StepCompletion.objects.filter(couple_id=couple), "couple_id", "step")
 
 
 def numbers_in(text: str | None) -> frozenset[int]:
@@ -148,6 +152,12 @@ def first_step_not_done(done: Container[int]) -> int | None:
         if number not in done:
             return number
     return None
+
+
+def is_step_open(step: int, current_step: int | None) -> bool:
+    """Whether the couple may check in on `step`: any step up to the current one, and every
+    step once all are done."""
+    return current_step is None or step <= current_step
 
 
 @dataclass(frozen=True)
@@ -181,8 +191,7 @@ class Progress:
         return states
 
     def is_reachable(self, step: int) -> bool:
-        current = self.current_step
-        return current is None or step <= current
+        return is_step_open(step, self.current_step)
 
 
 _completions = PreparedQuery(
@@ -269,24 +278,7 @@ REVEALED_ROUNDS_SHOWN = 11
 
 # A check-in's fields, read alongside its round: by name in the query, by column in the model.
 _ANSWER_FIELDS = [(field.name, field.attname) for field in CheckIn._meta.concrete_fields]
-
-
-def _latest_rounds_with_answers(couple: int, step: int) -> QuerySet[CheckInRound]:
-    """The step's newest rounds with their answers (`_with_answers`). Rounds are numbered 1, 2,
-    3... per step, so the newest few are those above the newest number less their count."""
-    newest = Subquery(
-        CheckInRound.objects.filter(couple_id=couple, step=step)
-        .order_by("-number")
-        .values("number")[:1]
-    )
-    return _with_answers(
-        CheckInRound.objects.filter(
-            couple_id=couple, step=step, number__gt=newest - (REVEALED_ROUNDS_SHOWN + 1)
-        )
-    )
-
-
-_latest_rounds = PreparedQuery(CheckInRound, _latest_rounds_with_answers, "couple", "step")
+_ANSWER_ATTNAMES = [attname for _, attname in _ANSWER_FIELDS]
 
 
 def _with_answers(query: QuerySet[CheckInRound]) -> QuerySet[CheckInRound]:
@@ -308,12 +300,28 @@ def _rounds_and_answers(
         if not rounds or rounds[-1].pk != row.pk:
             rounds.append(row)
         if fields["id"] is not None:
-            answer = CheckIn.from_db(
-                row._state.db, [attname for _, attname in _ANSWER_FIELDS], list(fields.values())
-            )
+            answer = CheckIn.from_db(row._state.db, _ANSWER_ATTNAMES, list(fields.values()))
             answer.round = rounds[-1]
             answers_in[row.pk].append(answer)
     return rounds, answers_in
+
+
+def _latest_rounds_with_answers(couple: int, step: int) -> QuerySet[CheckInRound]:
+    """The step's newest rounds with their answers. Rounds are numbered 1, 2, 3... per step, so
+    the newest few are those above the newest number less their count."""
+    newest = Subquery(
+        CheckInRound.objects.filter(couple_id=couple, step=step)
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    return _with_answers(
+        CheckInRound.objects.filter(
+            couple_id=couple, step=step, number__gt=newest - (REVEALED_ROUNDS_SHOWN + 1)
+        )
+    )
+
+
+_latest_rounds = PreparedQuery(CheckInRound, _latest_rounds_with_answers, "couple", "step")
 
 
 def get_check_in_state(partnership: Partnership, step: int) -> CheckInState:

@@ -6,17 +6,7 @@ from datetime import date
 from functools import partial
 
 from django.db import transaction
-from django.db.models import (
-    CharField,
-    Exists,
-    Max,
-    OuterRef,
-    QuerySet,
-    StringAgg,
-    Subquery,
-    Value,
-)
-from django.db.models.functions import Cast
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from couples.models import CounselorAccess, Couple, Partnership, Role
@@ -49,7 +39,9 @@ from steps.selectors import (
     get_journey_state,
     get_open_round_with_answers,
     is_set_aside,
+    is_step_open,
     numbers_in,
+    numbers_of,
     safety_concern_of,
 )
 from trustapp.accounts.models import User
@@ -92,7 +84,7 @@ def submit_check_in(*, partnership: Partnership, step: int, answer: CheckInAnswe
         partner_ids = numbers_in(couple.partner_ids)
         current_step = first_step_not_done(numbers_in(couple.completed_steps))
         # Solo: with nobody else in the space, nothing waits on anyone, so every step is open.
-        if len(partner_ids) == 2 and current_step is not None and step > current_step:
+        if len(partner_ids) == 2 and not is_step_open(step, current_step):
             raise StepError(
                 "This step opens once the two of you have moved on from the ones before it."
             )
@@ -190,12 +182,8 @@ _couple_under_lock = PreparedQuery(Couple, _couple_state, "couple", "user")
 _couple_for_check_in = PreparedQuery(
     Couple,
     lambda couple, user: _couple_state(couple, user).annotate(
-        partner_ids=Subquery(
-            Partnership.objects.active()
-            .filter(couple_id=OuterRef("pk"))
-            .values("couple_id")
-            .annotate(ids=StringAgg(Cast("user_id", CharField()), Value(",")))
-            .values("ids")
+        partner_ids=numbers_of(
+            Partnership.objects.active().filter(couple_id=OuterRef("pk")), "couple_id", "user_id"
         ),
         completed_steps=completed_steps_of(OuterRef("pk")),
     ),

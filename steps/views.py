@@ -96,6 +96,7 @@ from steps.selectors import (
     is_among_latest,
     is_ledger_unchanged_for,
     is_round_open_for,
+    is_step_open,
     ledger_status_of,
 )
 from trustapp.accounts.decorators import verified_email_required
@@ -236,7 +237,7 @@ def _check_in_context(reads: CoupleReads, number: int) -> dict[str, Any]:
         "step": get_step_or_404(number),
         "current_step": current_step,
         # Solo: with no partner in the space, nothing waits on anyone, so every step is open.
-        "reachable": current_step is None or number <= current_step or panel.partner is None,
+        "reachable": is_step_open(number, current_step) or panel.partner is None,
         "panel": panel,
         "journey": reads.journey(),
         "ended": panel.has_ended,
