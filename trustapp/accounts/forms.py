@@ -7,9 +7,10 @@ from django.http import HttpRequest
 
 from trustapp.accounts import push
 from trustapp.accounts.models import User
+from trustapp.forms import Jinja2Rendered
 
 
-class SignupForm(forms.Form):
+class SignupForm(Jinja2Rendered, forms.Form):
     """Extra fields for allauth's sign-up form (allauth calls `signup` after creating the user)."""
 
     display_name = forms.CharField(
@@ -24,7 +25,7 @@ class SignupForm(forms.Form):
         user.save(update_fields=["display_name"])
 
 
-class PreferencesForm(forms.ModelForm):
+class PreferencesForm(Jinja2Rendered, forms.ModelForm):
     class Meta:
         model = User
         fields = [
