@@ -4,20 +4,22 @@ from django import forms
 from django.utils import timezone
 
 from couples.models import CounselorProfile, Invitation, Role, Scope
-from trustapp.forms import Jinja2Rendered, MultilineField
+from trustapp.forms import BlankFormCache, MultilineField, RadioSelect
 
 
-class RoleForm(Jinja2Rendered, forms.Form):
+class RoleForm(BlankFormCache, forms.Form):
+    initial_values_are_choices = True  # the couple home shows it with the partner's role
+
     role = forms.ChoiceField(
         label="Which is closest to where you stand?",
         choices=Role.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose the description that fits you best."},
         help_text="It shapes the guidance you see. You can change it at any time.",
     )
 
 
-class InviteForm(Jinja2Rendered, forms.ModelForm):
+class InviteForm(BlankFormCache, forms.ModelForm):
     message = MultilineField(
         label="A personal note (optional)",
         required=False,
@@ -56,7 +58,7 @@ def _ends_on_field() -> forms.DateField:
     )
 
 
-class ConsentForm(Jinja2Rendered, forms.Form):
+class ConsentForm(BlankFormCache, forms.Form):
     scope = _scope_field()
     ends_on = _ends_on_field()
 
@@ -77,7 +79,7 @@ class CounselorInviteForm(ConsentForm):
     field_order = ["email", "scope", "ends_on"]
 
 
-class CounselorProfileForm(Jinja2Rendered, forms.ModelForm):
+class CounselorProfileForm(BlankFormCache, forms.ModelForm):
     class Meta:
         model = CounselorProfile
         fields = ["professional_name", "practice", "credentials"]

@@ -18,10 +18,10 @@ from steps.models import (
     Reflection,
     Understood,
 )
-from trustapp.forms import Jinja2Rendered, MultilineField
+from trustapp.forms import BlankFormCache, MultilineField, RadioSelect
 
 
-class ReflectionForm(Jinja2Rendered, forms.ModelForm):
+class ReflectionForm(BlankFormCache, forms.ModelForm):
     prompt = forms.ChoiceField(label="Answering a prompt? (optional)", required=False)
     text = MultilineField(
         label="Your reflection",
@@ -65,7 +65,7 @@ class ReflectionForm(Jinja2Rendered, forms.ModelForm):
         return text
 
 
-class CheckInForm(Jinja2Rendered, forms.Form):
+class CheckInForm(BlankFormCache, forms.Form):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         kwargs.setdefault("auto_id", "check_in_%s")
         super().__init__(*args, **kwargs)
@@ -74,7 +74,7 @@ class CheckInForm(Jinja2Rendered, forms.Form):
         label="How do you feel about this step right now?",
         choices=Feeling.choices,
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose the words closest to how you feel."},
     )
     trust = forms.TypedChoiceField(
@@ -82,14 +82,14 @@ class CheckInForm(Jinja2Rendered, forms.Form):
         help_text="0 is not at all, 10 is completely. There is no right answer.",
         choices=[(n, str(n)) for n in range(11)],
         coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "scale"}),
+        widget=RadioSelect(attrs={"class": "scale"}),
         error_messages={"required": "Choose a number from 0 to 10."},
     )
     ready = forms.TypedChoiceField(
         label="Are you ready to move on to the next step?",
         choices=[("yes", "Yes, I'm ready"), ("no", "Not yet, and that's fine")],
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Say whether you are ready, or not yet."},
     )
     note = MultilineField(
@@ -104,7 +104,7 @@ class CheckInForm(Jinja2Rendered, forms.Form):
     )
 
 
-class ToolForm(Jinja2Rendered, forms.Form):
+class ToolForm(BlankFormCache, forms.Form):
     """Several forms share a page: give each its own element ids (`<id_prefix>_<field>`), so
     every label points at its own field."""
 
@@ -168,25 +168,25 @@ class SafetyCheckForm(ToolForm):
         label="Do you feel afraid of your partner?",
         choices=YES_NO,
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
     pressured = forms.TypedChoiceField(
         label="Do you feel pressured or forced to take part in this?",
         choices=YES_NO,
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
     harmed = forms.TypedChoiceField(
         label="Has your partner ever hurt, threatened or controlled you?",
         choices=YES_NO,
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
     self_harm = forms.TypedChoiceField(
         label="Are you having thoughts of harming yourself?",
         choices=YES_NO,
         coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
     )
 
 
@@ -231,7 +231,7 @@ class ApologyResponseForm(ToolForm):
     kind = forms.ChoiceField(
         label="How do you receive it?",
         choices=ApologyResponse.Kind.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose how you receive it."},
     )
     text = _text("In your own words (optional)", 5000, required=False, rows=4)
@@ -255,7 +255,7 @@ class UnderstandingResponseForm(ToolForm):
         label="How understood do you feel?",
         choices=Understood.choices,
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose how understood you feel."},
     )
     clarification = _text("What you would add or correct (optional)", 5000, required=False)
@@ -351,7 +351,7 @@ class ForgivenessForm(ToolForm):
     decision = forms.ChoiceField(
         label="Where are you with forgiving?",
         choices=ForgivenessDecision.Decision.choices,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         error_messages={"required": "Choose where you are; either answer is all right."},
     )
     reflection = _text(
@@ -373,7 +373,7 @@ class HardMomentForm(ToolForm):
         label="Let your partner know? (optional)",
         choices=HardMoment.Need.choices,
         required=False,
-        widget=forms.RadioSelect,
+        widget=RadioSelect,
         help_text="They see only what you choose here and when, never your note.",
     )
     note = _text(

@@ -1,8 +1,9 @@
+import functools
 from datetime import datetime
 from typing import Any
 
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.dates import MONTHS
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
@@ -37,6 +38,7 @@ def reflection_article(reflection: Reflection) -> SafeString:
     cost about 0.1 ms of its 11 variables, 2 dates and 2 URLs; here about 0.03 ms. A test
     compares it with the template it replaced."""
     pk = reflection.pk
+    edit_url, delete_url = _reflection_urls(pk, get_script_prefix())
     created = localtime(reflection.created_at)
     return format_html(
         '<article id="reflection-{pk}" class="reflection">\n'
@@ -62,6 +64,13 @@ def reflection_article(reflection: Reflection) -> SafeString:
             else ""
         ),
         text=mark_safe(linebreaks(reflection.text, autoescape=True)),  # noqa: S308 (escaped)
-        edit=reverse("reflection_edit", args=[pk]),
-        delete=reverse("reflection_delete", args=[pk]),
+        edit=edit_url,
+        delete=delete_url,
     )
+
+
+# A reflection's links are the same on every visit: reversed once per reflection (and script
+# prefix, which reverse() puts in front) in each process.
+@functools.lru_cache(maxsize=4096)
+def _reflection_urls(pk: int, script_prefix: str) -> tuple[str, str]:
+    return reverse("reflection_edit", args=[pk]), reverse("reflection_delete", args=[pk])

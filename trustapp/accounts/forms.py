@@ -7,10 +7,9 @@ from django.http import HttpRequest
 
 from trustapp.accounts import push
 from trustapp.accounts.models import User
-from trustapp.forms import Jinja2Rendered
 
 
-class SignupForm(Jinja2Rendered, forms.Form):
+class SignupForm(forms.Form):
     """Extra fields for allauth's sign-up form (allauth calls `signup` after creating the user)."""
 
     display_name = forms.CharField(
@@ -25,7 +24,7 @@ class SignupForm(Jinja2Rendered, forms.Form):
         user.save(update_fields=["display_name"])
 
 
-class PreferencesForm(Jinja2Rendered, forms.ModelForm):
+class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = [
