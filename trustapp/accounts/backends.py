@@ -7,6 +7,7 @@ from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
 from trustapp.accounts.models import User
+from trustapp.prepared import PreparedQuery
 
 
 def _has_verified_email() -> RawSQL:
@@ -39,11 +40,21 @@ class AuthenticationBackend(AllauthBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         try:
-            user = (
-                User._default_manager.select_related("counselor_profile")
-                .annotate(has_verified_email=_has_verified_email())
-                .get(pk=user_id)
-            )
-        except User.DoesNotExist:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
             return None
-        return user if self.user_can_authenticate(user) else None
+        # Every request, polls included, reads its user: with the SQL kept, about 0.4 ms of
+        # CPU less each (docs/benchmarks.md).
+        user = next(iter(_SIGNED_IN_USER(user_id=user_id)), None)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+_SIGNED_IN_USER = PreparedQuery(
+    User,
+    lambda user_id: (
+        User._default_manager.select_related("counselor_profile")
+        .annotate(has_verified_email=_has_verified_email())
+        .filter(pk=user_id)
+    ),
+    "user_id",
+)
