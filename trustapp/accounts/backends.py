@@ -31,6 +31,18 @@ def _has_verified_email() -> RawSQL:
     )
 
 
+# The user a session names, with what every page asks of them (see the backend below).
+_signed_in_user = PreparedQuery(
+    User,
+    lambda user_id: (
+        User._default_manager.select_related("counselor_profile")
+        .annotate(has_verified_email=_has_verified_email())
+        .filter(pk=user_id)
+    ),
+    "user_id",
+)
+
+
 class AuthenticationBackend(AllauthBackend):
     """allauth's backend, loading the signed-in user with what every page asks of them.
 
@@ -45,16 +57,5 @@ class AuthenticationBackend(AllauthBackend):
             return None
         # Every request, polls included, reads its user: with the SQL kept, about 0.4 ms of
         # CPU less each (docs/benchmarks.md).
-        user = next(iter(_SIGNED_IN_USER(user_id=user_id)), None)
+        user = next(iter(_signed_in_user(user_id=user_id)), None)
         return user if user is not None and self.user_can_authenticate(user) else None
-
-
-_SIGNED_IN_USER = PreparedQuery(
-    User,
-    lambda user_id: (
-        User._default_manager.select_related("counselor_profile")
-        .annotate(has_verified_email=_has_verified_email())
-        .filter(pk=user_id)
-    ),
-    "user_id",
-)
