@@ -128,12 +128,13 @@ def test_static_files_are_hashed_compressed_and_cached_for_long(production_serve
     assert any((tmp / "static" / "css").glob("app.*.css.gz"))
 
 
-def test_migrate_alone_created_the_shared_cache_table(production_server):
-    """The cache that allauth's rate limits count in is a database table shared by every
-    worker; a plain `migrate` on a fresh database must create it, or the first sign-in fails."""
+def test_migrate_alone_created_the_shared_cache_tables(production_server):
+    """The cache that allauth's rate limits count in, and the one sessions are read from, are
+    database tables shared by every worker; a plain `migrate` on a fresh database must create
+    them, or the first sign-in fails."""
     import sqlite3
 
     _, tmp = production_server
     with sqlite3.connect(tmp / "db.sqlite3") as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert "trustapp_cache" in tables
+    assert {"trustapp_cache", "trustapp_session_cache"} <= tables

@@ -179,6 +179,16 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "trustapp_cache",
     },
+    # Every request reads its session. Kept in their own shared table, so that culling one never
+    # drops the other's entries (a culled rate-limit count would let more attempts through); a
+    # session culled or not yet cached is read from the sessions table, so nothing is lost.
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "trustapp_session_cache",
+        # Each entry expires with its session; this bounds the table (and the count that every
+        # new entry makes) well above the sessions that are signed in at once.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
     # Rendered pieces of pages that are costly to draw (the trust chart), in each process's
     # memory. A piece's key names exactly the data it shows, so a change of data is a new key and
     # nothing is ever invalidated: a server that has not drawn a piece yet just draws it. Only
@@ -263,6 +273,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Read from the shared cache above, written to both: the session, checked and decoded from the
+# sessions table, cost every request, polls included, about a quarter of a poll's CPU
+# (docs/benchmarks.md). Signing out, or ending a session from the sessions page, removes both.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 X_FRAME_OPTIONS = "DENY"
 
 # No inline script anywhere: htmx is configured through a <meta> tag and needs no eval.

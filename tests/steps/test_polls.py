@@ -43,7 +43,7 @@ def test_a_waiting_partners_poll_reads_only_who_asks_and_the_open_round(
         response = partner_a.client.get(waiting_poll, **HTMX)
     assert response.status_code == 204
     assert len(queries) == CHECK_IN_POLL_QUERIES
-    assert tables_read(queries) == {"django_session", "accounts_user", "steps_checkinround"}
+    assert tables_read(queries) == {"trustapp_session_cache", "accounts_user", "steps_checkinround"}
 
 
 def test_a_poll_with_another_couples_open_round_is_not_answered_for_them(
@@ -88,7 +88,11 @@ def test_an_unchanged_ledger_poll_is_one_read_and_a_204(partner_a, partner_b) ->
         response = partner_a.client.get(url, **HTMX)
     assert response.status_code == 204
     assert len(queries) == LEDGER_POLL_QUERIES
-    assert tables_read(queries) == {"django_session", "accounts_user", "couples_partnership"}
+    assert tables_read(queries) == {
+        "trustapp_session_cache",
+        "accounts_user",
+        "couples_partnership",
+    }
     assert "steps_question" in queries[-1]["sql"]
 
 
