@@ -10,9 +10,9 @@ threads, one bench partner signed in, a check-in opened so that the check-in pol
 "nothing changed", and `wrk` (Debian's package) with 4 connections on the bare view, both
 polls' 204, and the partner's step page and couple home (drawn afresh on every request).
 
-Why one worker: with two, wrk's kept-alive connections may all land on one worker, which then
-serves on one core while the other idles; throughput swung between about 300 and 750 requests
-a second from one run to the next that way. One worker on one core measures what a request costs.
+Why one worker: with two, wrk's kept-alive connections go to whichever worker accepts them, and
+throughput swung between about 300 and 750 requests a second from one run to the next, as if
+one worker sometimes held them all while the other idled. One worker on one core measures what a request costs.
 """
 
 import argparse

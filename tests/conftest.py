@@ -36,7 +36,8 @@ def _test_settings(settings):  # type: ignore[no-untyped-def]
     # A fresh in-memory cache per test: allauth's rate limits count in the cache, and a count
     # left by one test (say, a confirmation email to the same address) must not leak into the
     # next. Production uses the shared database cache. Sessions stay in their database cache as
-    # in production (each test's rollback empties it), so that query counts are production's.
+    # in production, so that query counts are production's; a session's entry is keyed by its
+    # own random key, so no test finds another's.
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "sessions": settings.CACHES["sessions"],
