@@ -12,7 +12,8 @@ polls' 204, and the partner's step page and couple home (drawn afresh on every r
 
 Why one worker: with two, wrk's kept-alive connections go to whichever worker accepts them, and
 throughput swung between about 300 and 750 requests a second from one run to the next, as if
-one worker sometimes held them all while the other idled. One worker on one core measures what a request costs.
+one worker sometimes held them all while the other idled. One worker on one core measures what
+a request costs.
 """
 
 import argparse
@@ -30,8 +31,15 @@ from run import DEFAULT_DATABASE_URL, bench_env  # bench/run.py, beside this fil
 
 PORT = 8123
 BASE = f"http://127.0.0.1:{PORT}"
-PASSWORD = "bench-trust-2026"  # noqa: S105 (seed_bench's, for bench accounts only)
 FIRST_COUPLE = 900  # each round signs in a different partner, away from the mix's couples
+
+# Run by the tree's own interpreter: the bench partner's address and password, as seeded.
+ACCOUNT = """
+import os, django
+django.setup()
+from steps.management.commands.seed_bench import BENCH_PASSWORD, bench_email
+print(bench_email(int(os.environ["AB_COUPLE"]), "a"), BENCH_PASSWORD)
+"""
 
 POLL_URLS = """
 import os, django
@@ -78,13 +86,13 @@ def start_server(tree: Path, env: dict[str, str]) -> subprocess.Popen:
     raise SystemExit(f"{tree}: the server did not start")
 
 
-def sign_in_and_check_in(email: str) -> requests.Session:
+def sign_in_and_check_in(email: str, password: str) -> requests.Session:
     session = requests.Session()
     session.get(f"{BASE}/accounts/login/")
     headers = {"X-CSRFToken": session.cookies["csrftoken"], "Referer": f"{BASE}/"}
     signed_in = session.post(
         f"{BASE}/accounts/login/",
-        data={"login": email, "password": PASSWORD},
+        data={"login": email, "password": password},
         headers=headers,
         allow_redirects=False,
     )
@@ -116,8 +124,8 @@ def wrk(url: str, cookie: str, seconds: int, *, htmx: bool) -> float:
 def measure(tree: Path, env: dict[str, str], couple: int, seconds: int) -> dict[str, float]:
     server = start_server(tree, env)
     try:
-        email = f"bench-partner-{couple}-a@bench.trustapp.local"
-        session = sign_in_and_check_in(email)
+        email, password = python(tree, {**env, "AB_COUPLE": str(couple)}, "-c", ACCOUNT).split()
+        session = sign_in_and_check_in(email, password)
         poll, ledger, step = python(
             tree, {**env, "AB_EMAIL": email, "AB_COUPLE": str(couple)}, "-c", POLL_URLS
         ).split()
